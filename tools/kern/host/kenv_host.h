@@ -1,0 +1,20 @@
+/*
+ * The host bridge: the few C library services the kernel side of the
+ * environment needs, behind names and types that clash with nothing.
+ * Only host/kenv_host.c includes libc headers.
+ */
+#ifndef _KENV_HOST_H_
+#define _KENV_HOST_H_
+
+void		*kenvh_malloc(unsigned long);
+void		kenvh_free(void *);
+void		kenvh_stderr(const char *, unsigned long);
+void		kenvh_abort(void) __attribute__((__noreturn__));
+void		*kenvh_lock_create(void);
+void		kenvh_lock_destroy(void *);
+void		kenvh_lock(void *);
+void		kenvh_unlock(void *);
+int		kenvh_trylock(void *);
+unsigned long	kenvh_thread_id(void);
+
+#endif /* _KENV_HOST_H_ */

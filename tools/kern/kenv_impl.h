@@ -1,0 +1,22 @@
+/*
+ * Internal interfaces between the kernel-side files of the environment.
+ */
+#ifndef _KENV_IMPL_H_
+#define _KENV_IMPL_H_
+
+#include <sys/types.h>
+
+/* subr_callout.c */
+void		kenv_callout_hardclock(uint64_t);
+uint64_t	kenv_callout_ticks_until_due(uint64_t);
+
+/* subr_sysctl.c */
+void		kenv_sysctl_run_setups(void);
+
+/* subr_misc.c */
+bool		kenv_privileged(void);
+
+/* subr_prf.c */
+void		kenv_log_line(int, const char *);
+
+#endif /* _KENV_IMPL_H_ */

@@ -1,0 +1,323 @@
+/*
+ * The userland kernel environment: virtual time, hardware counters and
+ * the hardclock that drives tc_ticktock() and callout(9).
+ *
+ * True time (vt) is int64_t ns since boot and moves only when the
+ * harness calls kenv_run_until() or kernel code calls kenv_delay().
+ *
+ * Each counter runs at a piecewise-constant true rate: a segment starts
+ * at (seg_vt, seg_count) and the value at time t is
+ * seg_count + floor((t - seg_vt) * rate).  Changing the rate or freezing
+ * starts a new segment, so the value never jumps and never goes back.
+ *
+ * Hardclock runs at hz of true time while the VM is not suspended.  In
+ * tickless mode, ticks nothing can observe are skipped: a windup is
+ * exactly additive (kern_tc.c multiplies in 128 bits), so windups are
+ * only needed at callouts, before the counter could wrap, and at the
+ * first tick of each new second of uptime (where kern_tc.c folds the
+ * adjtime slew for the next second).  The skip stops one tick short of
+ * the earliest moment that second could begin, then runs tick by tick.
+ */
+
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/kernel.h>
+#include <sys/atomic.h>
+#include <sys/time.h>
+#include <sys/timetc.h>
+
+#include "kenv.h"
+#include "kenv_impl.h"
+
+#define KENV_MAX_COUNTERS	8
+#define KENV_NS_PER_S		1000000000LL
+/*
+ * Bound on how much faster than its true rate kern_tc.c may run a
+ * counter: 5000 ppm of slew, 500 ppm of frequency correction, margin.
+ */
+#define KENV_MAX_KERNEL_PPM	6000
+
+struct kenv_counter {
+	struct timecounter kc_tc;	/* registered with tc_init() */
+	char		kc_name[32];	/* tc_name points here */
+	uint64_t	kc_mask;	/* 2^bits - 1 */
+	double		kc_ppm;		/* true rate error, parts per 10^6 */
+	long double	kc_rate;	/* counts per ns of true time */
+	int64_t		kc_seg_vt;	/* start of the current segment */
+	uint64_t	kc_seg_count;	/* value at kc_seg_vt (unmasked) */
+};
+
+int	hz = 100;
+int	tick = 10000;
+
+static struct kenv_counter kenv_counters[KENV_MAX_COUNTERS];
+static int	kenv_ncounters;
+static volatile int64_t kenv_vt;	/* true time, ns */
+static int64_t	kenv_tick_ns;		/* 1/hz in ns */
+static int64_t	kenv_next_tick_vt;	/* true time of the next tick */
+static uint64_t	kenv_nticks;		/* ticks elapsed, run or skipped */
+static uint64_t	kenv_nhardclocks;	/* hardclock() calls made */
+static int64_t	kenv_windup_vt;		/* true time of the last ticktock */
+static bool	kenv_frozen;		/* suspended */
+static bool	kenv_tickless = true;
+static bool	kenv_booted;
+
+static uint64_t
+kenv_counter_value(const struct kenv_counter *kc, int64_t t)
+{
+	long double d;
+
+	if (kenv_frozen || t <= kc->kc_seg_vt)
+		return kc->kc_seg_count;
+	d = (long double)(t - kc->kc_seg_vt) * kc->kc_rate;
+	return kc->kc_seg_count + (uint64_t)d;
+}
+
+static uint64_t
+kenv_get_timecount(struct timecounter *tc)
+{
+	const struct kenv_counter *kc = tc->tc_priv;
+
+	return kenv_counter_value(kc, atomic_load_acquire(&kenv_vt)) &
+	    kc->kc_mask;
+}
+
+/* Start a new rate segment at the current time. */
+static void
+kenv_counter_rebase(struct kenv_counter *kc)
+{
+	kc->kc_seg_count = kenv_counter_value(kc, kenv_vt);
+	kc->kc_seg_vt = kenv_vt;
+}
+
+static void
+kenv_counter_setrate(struct kenv_counter *kc, double ppm)
+{
+	kc->kc_ppm = ppm;
+	kc->kc_rate = (long double)kc->kc_tc.tc_frequency *
+	    (1.0L + (long double)ppm * 1e-6L) / (long double)KENV_NS_PER_S;
+}
+
+void
+kenv_boot(int nhz)
+{
+	KASSERT(!kenv_booted);
+	hz = nhz > 0 ? nhz : 100;
+	tick = 1000000 / hz;
+	kenv_tick_ns = KENV_NS_PER_S / hz;
+	kenv_next_tick_vt = kenv_tick_ns;
+	kenv_booted = true;
+	inittimecounter();
+	kenv_sysctl_run_setups();
+}
+
+int
+kenv_counter_create(const char *name, uint64_t freq, unsigned bits,
+    int quality, double ppm)
+{
+	struct kenv_counter *kc;
+
+	KASSERT(kenv_booted);
+	KASSERT(kenv_ncounters < KENV_MAX_COUNTERS);
+	KASSERT(bits >= 16 && bits <= 64);
+	KASSERT(freq >= 1000);
+	kc = &kenv_counters[kenv_ncounters];
+	strlcpy(kc->kc_name, name, sizeof(kc->kc_name));
+	kc->kc_mask = bits == 64 ? ~(uint64_t)0 : ((uint64_t)1 << bits) - 1;
+	kc->kc_tc.tc_get_timecount = kenv_get_timecount;
+	kc->kc_tc.tc_counter_mask = kc->kc_mask;
+	kc->kc_tc.tc_frequency = freq;
+	kc->kc_tc.tc_name = kc->kc_name;
+	kc->kc_tc.tc_quality = quality;
+	kc->kc_tc.tc_priv = kc;
+	kc->kc_seg_vt = kenv_vt;
+	/* Start at an arbitrary phase so that wraps are not aligned. */
+	kc->kc_seg_count = (uint64_t)kenv_ncounters * 0x9e3779b97f4a7c15ULL;
+	kenv_counter_setrate(kc, ppm);
+	tc_init(&kc->kc_tc);
+	return kenv_ncounters++;
+}
+
+void
+kenv_counter_set_ppm(int id, double ppm)
+{
+	struct kenv_counter *kc;
+
+	KASSERT(id >= 0 && id < kenv_ncounters);
+	kc = &kenv_counters[id];
+	kenv_counter_rebase(kc);
+	kenv_counter_setrate(kc, ppm);
+}
+
+double
+kenv_counter_ppm(int id)
+{
+	KASSERT(id >= 0 && id < kenv_ncounters);
+	return kenv_counters[id].kc_ppm;
+}
+
+uint64_t
+kenv_counter_read(int id)
+{
+	KASSERT(id >= 0 && id < kenv_ncounters);
+	return kenv_get_timecount(&kenv_counters[id].kc_tc);
+}
+
+int64_t
+kenv_now(void)
+{
+	return atomic_load_acquire(&kenv_vt);
+}
+
+void
+kenv_delay(int64_t ns)
+{
+	KASSERT(ns >= 0);
+	atomic_store_release(&kenv_vt, kenv_vt + ns);
+}
+
+void
+kenv_suspend(void)
+{
+	int i;
+
+	if (kenv_frozen)
+		return;
+	for (i = 0; i < kenv_ncounters; i++)
+		kenv_counter_rebase(&kenv_counters[i]);
+	kenv_frozen = true;
+}
+
+void
+kenv_resume(void)
+{
+	int i;
+
+	if (!kenv_frozen)
+		return;
+	kenv_frozen = false;
+	for (i = 0; i < kenv_ncounters; i++)
+		kenv_counters[i].kc_seg_vt = kenv_vt;
+	/* The timer starts again one period after the VM runs again. */
+	kenv_next_tick_vt = kenv_vt + kenv_tick_ns;
+}
+
+bool
+kenv_suspended(void)
+{
+	return kenv_frozen;
+}
+
+void
+kenv_set_tickless(bool on)
+{
+	kenv_tickless = on;
+}
+
+uint64_t
+kenv_hardclocks(void)
+{
+	return kenv_nhardclocks;
+}
+
+uint64_t
+kenv_ticks(void)
+{
+	return kenv_nticks;
+}
+
+int
+getticks(void)
+{
+	return (int)(uint32_t)kenv_nticks;
+}
+
+void
+hardclock(void)
+{
+	kenv_nhardclocks++;
+	kenv_windup_vt = kenv_vt;
+	tc_ticktock();
+	kenv_callout_hardclock(kenv_nticks);
+}
+
+static struct kenv_counter *
+kenv_current_counter(void)
+{
+	int i;
+
+	for (i = 0; i < kenv_ncounters; i++)
+		if (timecounter == &kenv_counters[i].kc_tc)
+			return &kenv_counters[i];
+	return NULL;
+}
+
+/*
+ * How many ticks, counting the next one as 1, may pass before one must
+ * run.  Never 0.
+ */
+static uint64_t
+kenv_ticks_until_needed(void)
+{
+	struct kenv_counter *kc;
+	struct bintime up;
+	uint64_t n, wrap_ticks;
+	long double rate_max, remain_ns, wrap_ns;
+	int64_t first_vt;
+
+	n = kenv_callout_ticks_until_due(kenv_nticks);
+	kc = kenv_current_counter();
+	if (kc == NULL)
+		return 1;
+	rate_max = 1.0L + ((long double)kc->kc_ppm < 0 ? 0 :
+	    (long double)kc->kc_ppm * 1e-6L) + KENV_MAX_KERNEL_PPM * 1e-6L;
+
+	/* The next second of uptime cannot begin before first_vt. */
+	getbinuptime(&up);
+	remain_ns = (long double)(KENV_NS_PER_S -
+	    (int64_t)(((uint64_t)1000000000 * (up.frac >> 32)) >> 32));
+	first_vt = kenv_windup_vt + (int64_t)(remain_ns / rate_max);
+	if (first_vt - kenv_tick_ns > kenv_next_tick_vt)
+		n = MIN(n, (uint64_t)((first_vt - kenv_tick_ns -
+		    kenv_next_tick_vt) / kenv_tick_ns) + 1);
+	else
+		n = 1;
+
+	/* Wind up before a quarter of the counter's period has passed. */
+	wrap_ns = (long double)kc->kc_mask / 4.0L / kc->kc_rate;
+	wrap_ticks = (uint64_t)(wrap_ns / (long double)kenv_tick_ns);
+	n = MIN(n, MAX(wrap_ticks, 1));
+	return MAX(n, 1);
+}
+
+void
+kenv_run_until(int64_t t)
+{
+	uint64_t n, reach;
+
+	KASSERT(kenv_booted);
+	while (!kenv_frozen && kenv_next_tick_vt <= t) {
+		n = kenv_tickless ? kenv_ticks_until_needed() : 1;
+		reach = (uint64_t)((t - kenv_next_tick_vt) / kenv_tick_ns) + 1;
+		if (n > reach) {
+			/* Nothing needs a tick before t. */
+			kenv_nticks += reach;
+			kenv_next_tick_vt += (int64_t)reach * kenv_tick_ns;
+			break;
+		}
+		kenv_nticks += n;
+		kenv_next_tick_vt += (int64_t)n * kenv_tick_ns;
+		if (kenv_vt < kenv_next_tick_vt - kenv_tick_ns)
+			atomic_store_release(&kenv_vt,
+			    kenv_next_tick_vt - kenv_tick_ns);
+		hardclock();
+	}
+	if (t > kenv_vt)
+		atomic_store_release(&kenv_vt, t);
+}
+
+void
+kenv_run_for(int64_t ns)
+{
+	kenv_run_until(kenv_vt + ns);
+}
