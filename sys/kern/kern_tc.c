@@ -102,6 +102,8 @@ static kmutex_t	timecounter_lock;
 static int64_t	tc_freq_adj;		/* [L] tc_adjfreq(), ns/s 32.32 */
 static u_int	tc_hw_generation;	/* [L] bumped on counter change */
 static uint64_t	tc_nsteps;		/* [L] tc_setclock() calls */
+static uint64_t	tc_nadjtimes;		/* [L] tc_adjtime() that set a delta */
+static uint64_t	tc_nadjfreqs;		/* [L] tc_adjfreq() that set a value */
 static int	timestepwarnings;	/* [L] log steps */
 
 volatile time_t	time_second = 1;	/* [L] realtime seconds */
@@ -511,8 +513,10 @@ tc_adjtime(int64_t *old, int64_t *new)
 	mutex_spin_enter(&timecounter_lock);
 	if (old != NULL)
 		*old = timehands->th_adjtimedelta;
-	if (new != NULL)
+	if (new != NULL) {
 		tc_windup(NULL, new);
+		tc_nadjtimes++;
+	}
 	mutex_spin_exit(&timecounter_lock);
 	return 0;
 }
@@ -532,6 +536,7 @@ tc_adjfreq(int64_t *old, int64_t *new)
 		tc_windup(NULL, NULL);
 		tc_freq_adj = *new;
 		tc_windup(NULL, NULL);
+		tc_nadjfreqs++;
 	}
 	mutex_spin_exit(&timecounter_lock);
 	return 0;
@@ -701,6 +706,15 @@ SYSCTL_SETUP(sysctl_timecounter_setup, "sysctl timecounter setup")
 	    SYSCTL_DESCR("currently active time counter"),
 	    sysctl_kern_timecounter_hardware, 0, NULL, SYSCTL_NAMELEN,
 	    CTL_CREATE, CTL_EOL);
+	sysctl_createv(clog, 0, &node, NULL, CTLFLAG_PERMANENT, CTLTYPE_QUAD,
+	    "steps", SYSCTL_DESCR("realtime steps since boot"),
+	    NULL, 0, &tc_nsteps, 0, CTL_CREATE, CTL_EOL);
+	sysctl_createv(clog, 0, &node, NULL, CTLFLAG_PERMANENT, CTLTYPE_QUAD,
+	    "adjtimes", SYSCTL_DESCR("adjtime deltas set since boot"),
+	    NULL, 0, &tc_nadjtimes, 0, CTL_CREATE, CTL_EOL);
+	sysctl_createv(clog, 0, &node, NULL, CTLFLAG_PERMANENT, CTLTYPE_QUAD,
+	    "adjfreqs", SYSCTL_DESCR("frequency corrections set since boot"),
+	    NULL, 0, &tc_nadjfreqs, 0, CTL_CREATE, CTL_EOL);
 	sysctl_createv(clog, 0, &node, NULL,
 	    CTLFLAG_PERMANENT | CTLFLAG_READWRITE, CTLTYPE_INT,
 	    "timestepwarnings",

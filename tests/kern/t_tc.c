@@ -549,6 +549,24 @@ ATF_TC_BODY(sysctl_nodes, tc)
 	ATF_REQUIRE_EQ(kenv_sysctl_getint("kern.timecounter.timestepwarnings",
 	    &v), 0);
 	ATF_REQUIRE_EQ(v, 0);
+	ATF_REQUIRE_EQ(kenv_sysctl_getint("kern.timecounter.adjtimes", &v), 0);
+	ATF_REQUIRE_EQ(v, 0);
+	{
+		int64_t d = 100, f = TC_PPB(1);
+		struct timespec ts = { 1700000000, 0 };
+
+		ATF_REQUIRE_EQ(tc_adjtime(NULL, &d), 0);
+		ATF_REQUIRE_EQ(tc_adjtime(&d, NULL), 0);	/* a read */
+		ATF_REQUIRE_EQ(tc_adjfreq(NULL, &f), 0);
+		tc_setclock(&ts);
+	}
+	ATF_REQUIRE_EQ(kenv_sysctl_getint("kern.timecounter.adjtimes", &v), 0);
+	ATF_REQUIRE_EQ(v, 1);
+	ATF_REQUIRE_EQ(kenv_sysctl_getint("kern.timecounter.adjfreqs", &v), 0);
+	ATF_REQUIRE_EQ(v, 1);
+	ATF_REQUIRE_EQ(kenv_sysctl_getint("kern.timecounter.steps", &v), 0);
+	ATF_REQUIRE_EQ(v, 1);
+	ATF_REQUIRE_EQ(kenv_sysctl_setint("kern.timecounter.steps", 0), EPERM);
 	ATF_REQUIRE_EQ(kenv_sysctl_getint("kern.timecounter.nosuch", &v),
 	    ENOENT);
 	ATF_REQUIRE_EQ(kenv_sysctl_getint("kern.timecounter", &v), EISDIR);
