@@ -1,0 +1,208 @@
+/*	$NetBSD$	*/
+
+/*
+ * Copyright (c) 2026 The vmt timesync project.
+ * All rights reserved.
+ *
+ * Redistribution and use in source and binary forms, with or without
+ * modification, are permitted provided that the following conditions
+ * are met:
+ * 1. Redistributions of source code must retain the above copyright
+ *    notice, this list of conditions and the following disclaimer.
+ * 2. Redistributions in binary form must reproduce the above copyright
+ *    notice, this list of conditions and the following disclaimer in the
+ *    documentation and/or other materials provided with the distribution.
+ *
+ * THIS SOFTWARE IS PROVIDED BY THE AUTHOR AND CONTRIBUTORS ``AS IS'' AND
+ * ANY EXPRESS OR IMPLIED WARRANTIES ARE DISCLAIMED.
+ */
+
+/*
+ * vmt(4): machine-independent attach and detach.
+ *
+ * The bus front end (x86 cpufeaturebus, or the test harness) probes
+ * with vmt_probe(), sets sc_dev and calls vmt_common_attach().  Attach
+ * sets up the lock, the power switches, the machdep.vmt0 sysctl subtree
+ * with the transport counters under machdep.vmt0.rpc, and starts the
+ * TCLO loop; then it hands over to the time-sync module when that is
+ * configured.
+ */
+
+#include <sys/cdefs.h>
+__KERNEL_RCSID(0, "$NetBSD$");
+
+#include "opt_vmt.h"
+
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/callout.h>
+#include <sys/device.h>
+#include <sys/mutex.h>
+#include <sys/sysctl.h>
+#include <dev/sysmon/sysmonvar.h>
+
+#include <dev/vmt/vmtreg.h>
+#include <dev/vmt/vmtvar.h>
+
+/* The read-only counters under machdep.vmt0.rpc. */
+static const struct vmt_stat {
+	const char	*vs_name;
+	const char	*vs_descr;
+	size_t		vs_offset;	/* a uint64_t in the softc, [L] */
+} vmt_stats[] = {
+	{ "cpt_retries", "Transfers restarted after a checkpoint",
+	    offsetof(struct vmt_softc, sc_cpt_retries) },
+	{ "errors", "Transfers that failed and broke a channel",
+	    offsetof(struct vmt_softc, sc_errors) },
+	{ "reopens", "TCLO channel reopens",
+	    offsetof(struct vmt_softc, sc_reopens) },
+	{ "tclo_commands", "TCLO commands received",
+	    offsetof(struct vmt_softc, sc_tclo_commands) },
+	{ "rpci_calls", "RPCI requests made",
+	    offsetof(struct vmt_softc, sc_rpci_calls) },
+};
+
+/* Copy one counter under sc_lock, so 64-bit reads are never torn. */
+static int
+vmt_sysctl_stat(SYSCTLFN_ARGS)
+{
+	struct sysctlnode node = *rnode;
+	struct vmt_softc *sc = rnode->sysctl_data;
+	uint64_t val;
+	size_t i;
+
+	for (i = 0; i < __arraycount(vmt_stats); i++)
+		if (strcmp(rnode->sysctl_name, vmt_stats[i].vs_name) == 0)
+			break;
+	if (i == __arraycount(vmt_stats))
+		return EINVAL;
+	mutex_enter(&sc->sc_lock);
+	memcpy(&val, (const char *)sc + vmt_stats[i].vs_offset, sizeof(val));
+	mutex_exit(&sc->sc_lock);
+	node.sysctl_data = &val;
+	return sysctl_lookup(SYSCTLFN_CALL(&node));
+}
+
+static int
+vmt_sysctl_attach(struct vmt_softc *sc)
+{
+	const struct sysctlnode *machdep, *rpc;
+	size_t i;
+	int error;
+
+	error = sysctl_createv(&sc->sc_log, 0, NULL, &machdep,
+	    0, CTLTYPE_NODE, "machdep", NULL,
+	    NULL, 0, NULL, 0, CTL_MACHDEP, CTL_EOL);
+	if (error == 0)
+		error = sysctl_createv(&sc->sc_log, 0, &machdep,
+		    &sc->sc_sysctl_node, 0, CTLTYPE_NODE,
+		    device_xname(sc->sc_dev), SYSCTL_DESCR("VMware Tools"),
+		    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL);
+	if (error == 0)
+		error = sysctl_createv(&sc->sc_log, 0, &sc->sc_sysctl_node,
+		    &rpc, 0, CTLTYPE_NODE, "rpc",
+		    SYSCTL_DESCR("Backdoor message channel counters"),
+		    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL);
+	for (i = 0; error == 0 && i < __arraycount(vmt_stats); i++)
+		error = sysctl_createv(&sc->sc_log, 0, &rpc, NULL,
+		    CTLFLAG_READONLY, CTLTYPE_QUAD, vmt_stats[i].vs_name,
+		    SYSCTL_DESCR(vmt_stats[i].vs_descr),
+		    vmt_sysctl_stat, 0, (void *)sc, 0, CTL_CREATE, CTL_EOL);
+	if (error != 0)
+		sysctl_teardown(&sc->sc_log);
+	return error;
+}
+
+static void
+vmt_pswitch_attach(struct vmt_softc *sc)
+{
+	sc->sc_ev_power.smpsw_name = device_xname(sc->sc_dev);
+	sc->sc_ev_power.smpsw_type = PSWITCH_TYPE_POWER;
+	sc->sc_ev_reset.smpsw_name = device_xname(sc->sc_dev);
+	sc->sc_ev_reset.smpsw_type = PSWITCH_TYPE_RESET;
+	sc->sc_pswitch_ok = false;
+	if (sysmon_pswitch_register(&sc->sc_ev_power) != 0)
+		goto fail;
+	if (sysmon_pswitch_register(&sc->sc_ev_reset) != 0) {
+		sysmon_pswitch_unregister(&sc->sc_ev_power);
+		goto fail;
+	}
+	sc->sc_pswitch_ok = true;
+	return;
+fail:
+	/* Not fatal: halt and reboot requests are then refused. */
+	aprint_error_dev(sc->sc_dev, "unable to register power switches\n");
+}
+
+int
+vmt_common_attach(struct vmt_softc *sc)
+{
+	int error;
+
+	if ((error = vmt_get_version(&sc->sc_version, &sc->sc_vmx_type)) != 0) {
+		aprint_error_dev(sc->sc_dev, "backdoor not found\n");
+		return error;
+	}
+	mutex_init(&sc->sc_lock, MUTEX_DEFAULT, IPL_NONE);
+	sc->sc_dying = false;
+	vmt_rpc_init(&sc->sc_tclo_rpc, "tclo", VM_RPC_OPEN_TCLO);
+	vmt_rpc_init(&sc->sc_rpci_rpc, "rpci", VM_RPC_OPEN_RPCI);
+	vmt_tclo_init(sc);
+	if ((error = vmt_sysctl_attach(sc)) != 0) {
+		aprint_error_dev(sc->sc_dev,
+		    "unable to create sysctl nodes, error %d\n", error);
+		mutex_destroy(&sc->sc_lock);
+		return error;
+	}
+	vmt_pswitch_attach(sc);
+
+	aprint_normal_dev(sc->sc_dev,
+	    "VMware Tools, backdoor version %u, VMX type %u\n",
+	    sc->sc_version, sc->sc_vmx_type);
+
+	/* The loop opens the TCLO channel at its first run. */
+	callout_init(&sc->sc_tclo_tick, CALLOUT_MPSAFE);
+	callout_setfunc(&sc->sc_tclo_tick, vmt_tclo_tick, sc);
+	callout_schedule(&sc->sc_tclo_tick, mstohz(VMT_TCLO_POLL_MS));
+
+#ifdef VMT_TIMESYNC
+	vmt_timesync_attach(sc);
+#endif
+	return 0;
+}
+
+int
+vmt_common_detach(struct vmt_softc *sc)
+{
+	mutex_enter(&sc->sc_lock);
+	sc->sc_dying = true;
+	mutex_exit(&sc->sc_lock);
+
+	/*
+	 * Stop the loop first: events and option handlers run from it,
+	 * and none may run while the time-sync module tears down.  The
+	 * module may still make RPCI requests from its detach.
+	 */
+	callout_halt(&sc->sc_tclo_tick, NULL);
+#ifdef VMT_TIMESYNC
+	vmt_timesync_detach(sc);
+#endif
+	callout_destroy(&sc->sc_tclo_tick);
+
+	mutex_enter(&sc->sc_lock);
+	vmt_rpc_close(sc, &sc->sc_tclo_rpc);
+	sc->sc_event_fn = NULL;
+	sc->sc_event_arg = NULL;
+	mutex_exit(&sc->sc_lock);
+
+	if (sc->sc_pswitch_ok) {
+		sysmon_pswitch_unregister(&sc->sc_ev_reset);
+		sysmon_pswitch_unregister(&sc->sc_ev_power);
+		sc->sc_pswitch_ok = false;
+	}
+	/* Also removes what the modules added beneath machdep.vmt0. */
+	sysctl_teardown(&sc->sc_log);
+	sc->sc_sysctl_node = NULL;
+	mutex_destroy(&sc->sc_lock);
+	return 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * A simulated VMware host: the other side of vmt_backdoor.h.
+ *
+ * vmthost.c implements vmt_backdoor_cmd(), vmt_backdoor_hb_out() and
+ * vmt_backdoor_hb_in() for the host made current by vmthost_create():
+ * GETVERSION, GETHZ, GETTIMEFULL(_WITH_LAG), GETGUIOPTIONS,
+ * STOPCATCHUP and the message channels (RPCI and TCLO, with cookies,
+ * low- and high-bandwidth transfers and the exact status bits).  Any
+ * other host model may replace it by implementing those three functions.
+ *
+ * Time.  Host realtime is epoch_ns + kenv_now() unless a clock callback
+ * is installed.  Each backdoor call costs latency_ns plus a uniform
+ * random part below jitter_ns of virtual time (kenv_delay()), and the
+ * host reads its clock at a random point within that cost, as a real
+ * VMM would.  All randomness comes from the seed: runs are repeatable.
+ *
+ * Every call is single-threaded: the host runs inside the guest's
+ * backdoor call, on the harness's thread.
+ */
+#ifndef _VMTHOST_H_
+#define _VMTHOST_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* 2026-01-01T00:00:00Z in ns since the epoch: the default host time. */
+#define VMTHOST_EPOCH_2026	(1767225600LL * 1000000000LL)
+
+struct vmthost_config {
+	uint64_t	seed;		/* PRNG seed (cookies, latency) */
+	int64_t		epoch_ns;	/* host realtime at kenv_now() == 0 */
+	int64_t		latency_ns;	/* fixed cost of a backdoor call */
+	int64_t		jitter_ns;	/* plus uniform [0, jitter_ns) */
+	uint32_t	version;	/* GETVERSION: EAX */
+	uint32_t	vmx_type;	/* GETVERSION: ECX */
+	uint64_t	tsc_hz;		/* GETHZ: EBX:EAX; 0 = unsupported */
+	uint32_t	bus_hz;		/* GETHZ: ECX */
+	uint32_t	max_time_lag_us; /* GETTIMEFULL: ECX */
+	uint32_t	interrupt_lag_us; /* GETTIMEFULL_WITH_LAG: EDI */
+	bool		synctime;	/* the "synchronize time" checkbox */
+	bool		gui_options;	/* GETGUIOPTIONS supported */
+	bool		hb;		/* offer high-bandwidth transfers */
+	bool		cookies;	/* accept VM_RPC_FLAG_COOKIE opens */
+	bool		reset_on_open;	/* greet a new TCLO channel: "reset" */
+};
+
+/* Channel kinds, transfer directions (guest's view) and steps. */
+enum vmthost_chan { VMTHOST_RPCI, VMTHOST_TCLO };
+enum vmthost_dir { VMTHOST_SEND, VMTHOST_RECV };
+enum vmthost_step {
+	VMTHOST_STEP_SIZE,		/* SET_LENGTH / GET_LENGTH */
+	VMTHOST_STEP_PAYLOAD_LB,	/* SET_DATA / GET_DATA */
+	VMTHOST_STEP_PAYLOAD_HB,	/* rep outsb / rep insb */
+	VMTHOST_STEP_STATUS		/* GET_END (receive only) */
+};
+
+#define VMTHOST_NCMD	128		/* commands counted one by one */
+
+struct vmthost_stats {
+	uint64_t	calls[VMTHOST_NCMD];	/* backdoor calls by command */
+	uint64_t	calls_other;		/* command >= VMTHOST_NCMD */
+	uint64_t	hb_out;			/* high-bandwidth sends */
+	uint64_t	hb_in;			/* high-bandwidth receives */
+	uint64_t	cpt_injected;		/* checkpoints answered */
+	uint64_t	faults_injected;	/* other injected statuses */
+	uint64_t	opens[2];		/* channels opened, by kind */
+	uint64_t	opens_refused;		/* open attempts refused */
+	uint64_t	closes;			/* CLOSE calls accepted */
+	uint64_t	bad_channel;		/* wrong id or cookie */
+	uint64_t	stopcatchup;		/* STOPCATCHUP calls */
+	uint64_t	tclo_dropped;		/* commands lost or given up */
+};
+
+struct vmthost;
+
+void	vmthost_config_default(struct vmthost_config *);
+/* Create the host (NULL: defaults) and make it current; one at a time. */
+struct vmthost *vmthost_create(const struct vmthost_config *);
+void	vmthost_destroy(struct vmthost *);
+
+/* The host clock: realtime in ns since the epoch. */
+typedef int64_t (*vmthost_clock_fn)(void *);
+void	vmthost_set_clock(struct vmthost *, vmthost_clock_fn, void *);
+int64_t	vmthost_now(struct vmthost *);
+/* The checkbox, as GETGUIOPTIONS reports it. */
+void	vmthost_set_synctime(struct vmthost *, bool);
+bool	vmthost_synctime(const struct vmthost *);
+void	vmthost_set_hb(struct vmthost *, bool);
+
+/* Queue a host-to-guest TCLO command (text, or any bytes). */
+void	vmthost_tclo_push(struct vmthost *, const char *);
+void	vmthost_tclo_push_bytes(struct vmthost *, const void *, size_t);
+size_t	vmthost_tclo_pending(const struct vmthost *);
+
+/*
+ * Answer RPCI requests starting with prefix by reply (with its "1 " or
+ * "0 ", or anything else to test the guest), instead of "1 ".
+ */
+void	vmthost_rpci_answer(struct vmthost *, const char *prefix,
+	    const char *reply);
+
+/*
+ * Fault injection.  The next count occurrences of the step answer with
+ * status (SUCCESS clear); a message is never consumed by a failed step.
+ * vmthost_inject_cpt() answers CPT at a payload or status step, and
+ * after each one queues "reset" at the head of the TCLO queue, as the
+ * VMX does after a checkpoint.  If a suspend length is set, every
+ * injected checkpoint also suspends the VM for that long (guest
+ * counters frozen, host time moving) inside the failing call.
+ */
+void	vmthost_inject(struct vmthost *, enum vmthost_chan, enum vmthost_dir,
+	    enum vmthost_step, uint16_t status, unsigned count);
+void	vmthost_inject_cpt(struct vmthost *, enum vmthost_chan,
+	    enum vmthost_dir, enum vmthost_step, unsigned count);
+void	vmthost_set_cpt_suspend(struct vmthost *, int64_t ns);
+/* The host closes the open channels of a kind (calls answer CLOSED). */
+void	vmthost_close_channel(struct vmthost *, enum vmthost_chan);
+/* Refuse the next n opens of a kind. */
+void	vmthost_refuse_open(struct vmthost *, enum vmthost_chan, unsigned n);
+/*
+ * Lose the next n TCLO commands the host queues from now on, pushed by
+ * the harness or by the host itself ("reset" after a checkpoint or an
+ * open, "Set_Option synctime" after vmx.set_option): never delivered.
+ */
+void	vmthost_drop_tclo(struct vmthost *, unsigned n);
+/* Power off: channels closed, every message call answers POWEROFF. */
+void	vmthost_set_poweroff(struct vmthost *, bool);
+
+/* What the guest did. */
+const struct vmthost_stats *vmthost_stats(const struct vmthost *);
+size_t	vmthost_rpci_count(const struct vmthost *, const char *prefix);
+const char *vmthost_rpci_find(const struct vmthost *, const char *prefix);
+const char *vmthost_rpci_at(const struct vmthost *, size_t);
+/* Replies on TCLO: the last one to command cmd (NULL if none), count. */
+const char *vmthost_tclo_reply(const struct vmthost *, const char *cmd);
+size_t	vmthost_tclo_replies(const struct vmthost *, const char *cmd);
+const char *vmthost_tclo_reply_at(const struct vmthost *, size_t);
+/* Times (kenv_now()) of the open attempts of a kind; returns count. */
+size_t	vmthost_open_times(const struct vmthost *, enum vmthost_chan,
+	    int64_t *, size_t);
+void	vmthost_clear_records(struct vmthost *);
+
+#endif /* _VMTHOST_H_ */
