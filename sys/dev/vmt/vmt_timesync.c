@@ -58,7 +58,6 @@ __KERNEL_RCSID(0, "$NetBSD$");
 
 #include <dev/vmt/vmtreg.h>
 #include <dev/vmt/vmtvar.h>
-#include <dev/vmt/vmt_backdoor.h>
 #include <dev/vmt/vmt_tspolicy.h>
 
 #define NS_PER_S		1000000000LL
@@ -159,30 +158,21 @@ ts_ns(const struct timespec *ts)
 static int
 vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 {
-	struct vm_backdoor frame;
-	uint64_t sec;
+	struct vmt_hosttime ht;
+	int error;
 
-	for (;;) {
-		memset(&frame, 0, sizeof(frame));
-		frame.eax.word = VM_MAGIC;
-		frame.ecx.part.low = ts->ts_lag_cmd_ok ?
-		    VM_CMD_GET_TIME_FULL_LAG : VM_CMD_GET_TIME_FULL;
-		frame.edx.part.low = VM_PORT_CMD;
-		vmt_backdoor_cmd(&frame);
-		if (frame.eax.word == VM_MAGIC)
-			break;
-		if (!ts->ts_lag_cmd_ok)
-			return EOPNOTSUPP;
+	while ((error = vmt_get_time_full(&ht, ts->ts_lag_cmd_ok)) ==
+	    EOPNOTSUPP && ts->ts_lag_cmd_ok) {
 		/* Older hosts lack the lag variant: fall back for good. */
 		ts->ts_lag_cmd_ok = false;
 	}
-	sec = ((uint64_t)frame.esi.word << 32) | frame.edx.word;
-	if (frame.ebx.word >= 1000000 || sec < VMT_TS_EPOCH_MIN_S ||
-	    sec > (uint64_t)INT64_MAX / NS_PER_S - 1)
+	if (error == EOPNOTSUPP)
+		return error;
+	if (error != 0 || ht.ht_sec < VMT_TS_EPOCH_MIN_S ||
+	    ht.ht_sec > INT64_MAX / NS_PER_S - 1)
 		return EINVAL;
-	rd->rd_host_ns = (int64_t)sec * NS_PER_S +
-	    (int64_t)frame.ebx.word * NS_PER_US;
-	rd->rd_maxlag_us = frame.ecx.word;
+	rd->rd_host_ns = ht.ht_sec * NS_PER_S + (int64_t)ht.ht_usec * NS_PER_US;
+	rd->rd_maxlag_us = ht.ht_maxlag_us;
 	return 0;
 }
 
@@ -279,18 +269,6 @@ vmt_ts_reconfigure(struct vmt_timesync *ts)
 }
 
 static void
-vmt_ts_stopcatchup(void)
-{
-	struct vm_backdoor frame;
-
-	memset(&frame, 0, sizeof(frame));
-	frame.eax.word = VM_MAGIC;
-	frame.ecx.part.low = VM_CMD_STOP_CATCHUP;
-	frame.edx.part.low = VM_PORT_CMD;
-	vmt_backdoor_cmd(&frame);
-}
-
-static void
 vmt_ts_step(struct vmt_timesync *ts, int64_t step_ns)
 {
 	struct timespec now, to;
@@ -350,7 +328,7 @@ vmt_ts_apply(struct vmt_timesync *ts, const struct vmt_tsp_decision *dc)
 	if (dc->dc_action != VMT_TSP_NONE)
 		ts->ts_st.st_last_sync = time_second;
 	if (dc->dc_stopcatchup)
-		vmt_ts_stopcatchup();
+		vmt_stop_catchup();
 	vmt_ts_schedule(ts, dc->dc_next_ms);
 }
 
@@ -372,21 +350,16 @@ vmt_ts_act(struct vmt_timesync *ts, const struct vmt_tsp_decision *dc)
 static void
 vmt_ts_read_flag(struct vmt_timesync *ts)
 {
-	struct vm_backdoor frame;
+	uint32_t opts;
 	int flag;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
-	memset(&frame, 0, sizeof(frame));
-	frame.eax.word = VM_MAGIC;
-	frame.ecx.part.low = VM_CMD_GET_GUI_OPTIONS;
-	frame.edx.part.low = VM_PORT_CMD;
-	vmt_backdoor_cmd(&frame);
-	if (frame.eax.word == VM_BACKDOOR_FAIL) {
+	if (vmt_get_gui_options(&opts) != 0) {
 		ts->ts_guiopt_ok = false;
 		return;
 	}
 	ts->ts_guiopt_ok = true;
-	flag = (frame.eax.word & VM_GUI_SYNC_TIME) != 0;
+	flag = (opts & VM_GUI_SYNC_TIME) != 0;
 	if (flag != ts->ts_host_flag || ts->ts_flag_src == VMT_TS_SRC_NONE) {
 		ts->ts_host_flag = flag;
 		ts->ts_flag_src = VMT_TS_SRC_READ;
