@@ -701,6 +701,74 @@ ATF_TC_BODY(flag_no_guioptions, tc)
 	ATF_REQUIRE(adjustments() > a0);
 }
 
+static int64_t
+host_1990(void *arg)
+{
+	(void)arg;
+	return 631152000LL * NS + kenv_now();
+}
+
+ATF_TC(insane_host);
+ATF_TC_HEAD(insane_host, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a host time before 2000 is rejected, "
+	    "counted, logged at most once a minute, and never applied");
+}
+ATF_TC_BODY(insane_host, tc)
+{
+	struct setup s;
+	int64_t a0;
+
+	setup_default(&s);
+	world_boot(&s);
+	run_measure(300, 0, &(struct stats){ 0, 0, 0, 0 });
+	a0 = sysctl_i("kern.timecounter.steps");
+	kenv_log_clear();
+	vmthost_set_clock(W.w_host, host_1990, NULL);
+	vmthost_tclo_push(W.w_host, "Time_Synchronize 1");
+	kenv_run_for(600 * NS);
+	ATF_REQUIRE(sysctl_i("machdep.vmt0.timesync.stats.rejected") >= 10);
+	ATF_REQUIRE_EQ(sysctl_i("kern.timecounter.steps"), a0);
+	ATF_REQUIRE(kenv_log_count("host time rejected") >= 1);
+	ATF_REQUIRE(kenv_log_count("host time rejected") <= 11);
+	vmthost_set_clock(W.w_host, host_true, NULL);
+	kenv_run_for(120 * NS);
+	ATF_REQUIRE(llabs(offset_ns()) < LIMIT_NS);
+}
+
+ATF_TC(tc_switch);
+ATF_TC_HEAD(tc_switch, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "switching kern.timecounter.hardware "
+	    "to a counter with another error: the frequency estimate is "
+	    "dropped and learnt again; the clock stays within 1 ms");
+}
+ATF_TC_BODY(tc_switch, tc)
+{
+	struct setup s;
+	struct stats st = { -1, 0, 0, 0 };
+	int64_t f0, f1;
+
+	setup_default(&s);
+	world_boot(&s);
+	run_measure(1800, 0, &st);
+	f0 = sysctl_i("machdep.vmt0.timesync.stats.freq_ppb");
+	ATF_REQUIRE_MSG(llabs(f0 + 100000) < 1000, "freq %lld ppb",
+	    (long long)f0);
+	(void)kenv_counter_create("hpet", 14318180, 32, 500, -40.0);
+	ATF_REQUIRE_EQ(kenv_sysctl_setstr("kern.timecounter.hardware",
+	    "hpet"), 0);
+	st.last_bad = -1;
+	run_measure(3600, 0, &st);
+	f1 = sysctl_i("machdep.vmt0.timesync.stats.freq_ppb");
+	printf("tc switch: freq %lld -> %lld ppb, last over 1 ms at %lld\n",
+	    (long long)f0, (long long)f1, (long long)st.last_bad);
+	ATF_REQUIRE_MSG(llabs(f1 - 40000) < 1000, "freq %lld ppb",
+	    (long long)f1);
+	ATF_REQUIRE_MSG(st.last_bad < 1800, "over 1 ms at %lld s",
+	    (long long)st.last_bad);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, steady_24h);
@@ -715,5 +783,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, flag_push_lost);
 	ATF_TP_ADD_TC(tp, flag_write);
 	ATF_TP_ADD_TC(tp, flag_no_guioptions);
+	ATF_TP_ADD_TC(tp, insane_host);
+	ATF_TP_ADD_TC(tp, tc_switch);
 	return atf_no_error();
 }

@@ -367,26 +367,42 @@ vmt_ts_read_flag(struct vmt_timesync *ts)
 	}
 }
 
+/*
+ * A new timecounter runs at its own error: the correction learnt for
+ * the old one is wrong for it, by as much as both errors together.  So
+ * the policy is told at once, and drops the correction.  Returns true
+ * if the counter changed.
+ */
+static bool
+vmt_ts_check_counter(struct vmt_timesync *ts)
+{
+	struct vmt_tsp_decision dc;
+	u_int gen;
+
+	KASSERT(mutex_owned(&ts->ts_lock));
+	gen = tc_hardware_generation();
+	if (gen == ts->ts_tc_gen)
+		return false;
+	ts->ts_tc_gen = gen;
+	vmt_tspolicy_event(&ts->ts_policy, VMT_TSP_EV_TC_CHANGED, &dc);
+	dc.dc_next_ms = VMT_TSP_NEXT_KEEP;
+	vmt_ts_apply(ts, &dc);
+	return true;
+}
+
 static void
 vmt_ts_sample_locked(struct vmt_timesync *ts)
 {
 	struct vmt_tsp_sample s;
 	struct vmt_tsp_decision dc;
 	int64_t host = 0;
-	u_int gen;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (ts->ts_dying)
 		return;
 	if (ts->ts_mode == VMT_TS_MODE_HOST && ts->ts_guiopt_ok)
 		vmt_ts_read_flag(ts);
-	gen = tc_hardware_generation();
-	if (gen != ts->ts_tc_gen) {
-		ts->ts_tc_gen = gen;
-		vmt_tspolicy_event(&ts->ts_policy, VMT_TSP_EV_TC_CHANGED, &dc);
-		dc.dc_next_ms = VMT_TSP_NEXT_KEEP;
-		vmt_ts_apply(ts, &dc);
-	}
+	(void)vmt_ts_check_counter(ts);
 	memset(&s, 0, sizeof(s));
 	if (vmt_ts_take_sample(ts, &s, &host) != 0) {
 		vmt_ts_schedule(ts, (uint32_t)ts->ts_period_s * 1000);
@@ -427,8 +443,8 @@ vmt_ts_oneshot(struct vmt_timesync *ts, enum vmt_tsp_event ev,
 }
 
 /*
- * Cheap discontinuity check on every TCLO poll: one host read, no
- * bracketing.  Host time moving far more than uptime means the VM did
+ * Cheap checks on every TCLO poll: has the timecounter changed, and a
+ * discontinuity check with one host read, no bracketing.  Host time moving far more than uptime means the VM did
  * not run for a while (suspend, snapshot restore).
  */
 static void
@@ -439,6 +455,10 @@ vmt_ts_poll(struct vmt_timesync *ts)
 	int64_t gap;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
+	if (vmt_ts_check_counter(ts)) {
+		callout_stop(&ts->ts_callout);
+		vmt_ts_sample_locked(ts);
+	}
 	if (vmt_ts_host_read(ts, &rd) != 0)
 		return;
 	nanouptime(&up);
