@@ -339,7 +339,7 @@ ntp_update_second(struct timehands *th)
 	 * exactly one second of uptime, and an adjtime completes to the
 	 * microsecond instead of falling 0.5% short.
 	 */
-	a = (__int128)(adj * 1000) << 32;
+	a = (__int128)(adj * 1000) * ((__int128)1 << 32);
 	th->th_adjustment = (int64_t)(a * (one + tc_freq_adj) / (one - a));
 }
 
@@ -351,8 +351,8 @@ tc_compute_scale(const struct timehands *th)
 
 	/* 2^64 units a second, plus (ns/s 32.32) * 2^64 / 10^9 / 2^32. */
 	persec = ((__int128)1 << 64) +
-	    (((__int128)(th->th_adjustment + tc_freq_adj)) << 32) /
-	    1000000000;
+	    (__int128)(th->th_adjustment + tc_freq_adj) *
+	    ((__int128)1 << 32) / 1000000000;
 	return (uint64_t)(persec / (__int128)th->th_counter->tc_frequency);
 }
 
@@ -591,6 +591,18 @@ tc_step_count(void)
 	return atomic_load_relaxed(&tc_nsteps);
 }
 
+uint64_t
+tc_adjtime_count(void)
+{
+	return atomic_load_relaxed(&tc_nadjtimes);
+}
+
+uint64_t
+tc_adjfreq_count(void)
+{
+	return atomic_load_relaxed(&tc_nadjfreqs);
+}
+
 void
 inittimecounter(void)
 {
@@ -687,6 +699,50 @@ sysctl_kern_timecounter_timestepwarnings(SYSCTLFN_ARGS)
 	return 0;
 }
 
+/*
+ * The adjustment counters, read-only.  They let a harness or an
+ * administrator see how often something touched the clock, whoever
+ * it was; the counters are only ever written under timecounter_lock.
+ */
+static int
+sysctl_kern_timecounter_count(SYSCTLFN_ARGS)
+{
+	struct sysctlnode node;
+	uint64_t val;
+
+	mutex_spin_enter(&timecounter_lock);
+	val = *(const uint64_t *)rnode->sysctl_data;
+	mutex_spin_exit(&timecounter_lock);
+	node = *rnode;
+	node.sysctl_data = &val;
+	return sysctl_lookup(SYSCTLFN_CALL(&node));
+}
+
+static void
+sysctl_timecounter_counters(struct sysctllog **clog,
+    const struct sysctlnode *node)
+{
+	static const struct {
+		const char	*name;
+		const char	*descr;
+		uint64_t	*var;
+	} counters[] = {
+		{ "steps", "realtime steps (tc_setclock)", &tc_nsteps },
+		{ "adjtimes", "adjtime deltas set (tc_adjtime)",
+		    &tc_nadjtimes },
+		{ "adjfreqs", "frequency corrections set (tc_adjfreq)",
+		    &tc_nadjfreqs },
+	};
+	size_t i;
+
+	for (i = 0; i < __arraycount(counters); i++)
+		sysctl_createv(clog, 0, &node, NULL,
+		    CTLFLAG_PERMANENT | CTLFLAG_READONLY, CTLTYPE_QUAD,
+		    counters[i].name, SYSCTL_DESCR(counters[i].descr),
+		    sysctl_kern_timecounter_count, 0, counters[i].var, 0,
+		    CTL_CREATE, CTL_EOL);
+}
+
 SYSCTL_SETUP(sysctl_timecounter_setup, "sysctl timecounter setup")
 {
 	const struct sysctlnode *node;
@@ -706,19 +762,11 @@ SYSCTL_SETUP(sysctl_timecounter_setup, "sysctl timecounter setup")
 	    SYSCTL_DESCR("currently active time counter"),
 	    sysctl_kern_timecounter_hardware, 0, NULL, SYSCTL_NAMELEN,
 	    CTL_CREATE, CTL_EOL);
-	sysctl_createv(clog, 0, &node, NULL, CTLFLAG_PERMANENT, CTLTYPE_QUAD,
-	    "steps", SYSCTL_DESCR("realtime steps since boot"),
-	    NULL, 0, &tc_nsteps, 0, CTL_CREATE, CTL_EOL);
-	sysctl_createv(clog, 0, &node, NULL, CTLFLAG_PERMANENT, CTLTYPE_QUAD,
-	    "adjtimes", SYSCTL_DESCR("adjtime deltas set since boot"),
-	    NULL, 0, &tc_nadjtimes, 0, CTL_CREATE, CTL_EOL);
-	sysctl_createv(clog, 0, &node, NULL, CTLFLAG_PERMANENT, CTLTYPE_QUAD,
-	    "adjfreqs", SYSCTL_DESCR("frequency corrections set since boot"),
-	    NULL, 0, &tc_nadjfreqs, 0, CTL_CREATE, CTL_EOL);
 	sysctl_createv(clog, 0, &node, NULL,
 	    CTLFLAG_PERMANENT | CTLFLAG_READWRITE, CTLTYPE_INT,
 	    "timestepwarnings",
 	    SYSCTL_DESCR("log time steps"),
 	    sysctl_kern_timecounter_timestepwarnings, 0, NULL, 0,
 	    CTL_CREATE, CTL_EOL);
+	sysctl_timecounter_counters(clog, node);
 }

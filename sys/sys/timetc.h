@@ -90,5 +90,8 @@ u_int	tc_hardware_generation(void);
 
 /* Realtime steps made by tc_setclock() since boot. */
 uint64_t tc_step_count(void);
+/* tc_adjtime() and tc_adjfreq() calls that changed something. */
+uint64_t tc_adjtime_count(void);
+uint64_t tc_adjfreq_count(void);
 
 #endif /* _SYS_TIMETC_H_ */

@@ -7,3 +7,8 @@ KYUAFILES :=		$(sort $(KYUAFILES) tests/Kyuafile \
 # The tests read the bundled traces from the source tree, wherever kyua
 # runs them.
 $(O)/u/tests/vmtsim/t_trace.o: EXTRA_UCFLAGS += -DSRCDIR='"$(CURDIR)"'
+
+# vmtsim(1) end to end: outputs, errors, and the vmt policy's targets.
+ATF_SH_TESTS +=		tests/vmtsim/t_vmtsim
+$(O)/tests/vmtsim/t_vmtsim: $(O)/bin/vmtsim $(O)/bin/vmtsim-guest \
+    $(O)/bin/vmtsim-guest-nots

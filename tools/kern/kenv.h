@@ -37,6 +37,7 @@ int	kenv_counter_create(const char *, uint64_t, unsigned, int, double);
 void	kenv_counter_set_ppm(int, double);
 double	kenv_counter_ppm(int);
 uint64_t kenv_counter_read(int);
+uint64_t kenv_counter_raw(int);		/* unmasked, never wraps */
 
 /* Virtual time. */
 int64_t	kenv_now(void);

@@ -1,0 +1,73 @@
+/*	$NetBSD$	*/
+
+/*
+ * Copyright (c) 2026 The vmt timesync project.
+ * All rights reserved.
+ *
+ * Redistribution and use in source and binary forms, with or without
+ * modification, are permitted provided that the following conditions
+ * are met:
+ * 1. Redistributions of source code must retain the above copyright
+ *    notice, this list of conditions and the following disclaimer.
+ * 2. Redistributions in binary form must reproduce the above copyright
+ *    notice, this list of conditions and the following disclaimer in the
+ *    documentation and/or other materials provided with the distribution.
+ *
+ * THIS SOFTWARE IS PROVIDED BY THE AUTHOR AND CONTRIBUTORS ``AS IS'' AND
+ * ANY EXPRESS OR IMPLIED WARRANTIES ARE DISCLAIMED.
+ */
+
+/* The outputs of vmtsim(1): table, JSON, TSV series, gnuplot plot. */
+
+#ifndef _VMTSIM_REPORT_H_
+#define _VMTSIM_REPORT_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "metrics.h"
+#include "record.h"
+
+#define REP_MAX_POLICIES	4
+#define REP_MAX_MARKS		1000	/* event lines drawn on a plot */
+
+/* One trace's results. */
+struct rep_run {
+	const char	*trace;		/* its file name, without directories */
+	uint64_t	seed;
+	double		limit_s;
+	double		simulated_s;
+	double		wall_s;
+	size_t		npol;
+	const char	*pol[REP_MAX_POLICIES];
+	struct met_result res[REP_MAX_POLICIES];
+};
+
+void	rep_table(FILE *, const struct rep_run *);
+void	rep_json(FILE *, const struct rep_run *);
+
+/* The per-second series: header, then one row per second. */
+void	rep_tsv_header(FILE *, const struct rep_run *);
+void	rep_tsv_row(FILE *, const struct rep_run *, const struct vs_rec *);
+
+/* Trace events worth a vertical line on the plot. */
+struct rep_marks {
+	size_t		n;
+	double		t_s[REP_MAX_MARKS];
+	uint32_t	flags[REP_MAX_MARKS];
+};
+void	rep_mark(struct rep_marks *, const struct vs_rec *);
+
+/* Is this a name rep_plot() can write (.svg or .png)? */
+bool	rep_plot_name_ok(const char *);
+
+/*
+ * Plot the series in tsv into out (.svg or .png) with gnuplot.  0, or
+ * -1 with the reason in err.
+ */
+int	rep_plot(const char *tsv, const char *out, const struct rep_run *,
+	    const struct rep_marks *, char *err, size_t errlen);
+
+#endif /* _VMTSIM_REPORT_H_ */
