@@ -53,7 +53,12 @@ bool	kenv_suspended(void);
  * read the clock while another runs it want it off.
  */
 void	kenv_set_tickless(bool);
-uint64_t kenv_hardclocks(void);	/* hardclock() calls actually made */
+uint64_t kenv_hardclocks(void);
+/*
+ * Kernel code run from one host thread only needs no host locks;
+ * the default (on) is right for harnesses that run threads.
+ */
+void	kenv_set_threaded(bool);	/* hardclock() calls actually made */
 uint64_t kenv_ticks(void);		/* ticks elapsed, run or skipped */
 
 /* sysctl by dotted name, with the kernel's errno values. */

@@ -505,6 +505,7 @@ guest_boot(struct guest *g, uint64_t seed)
 	struct timespec ts;
 	int64_t t0;
 
+	kenv_set_threaded(false);	/* a guest is one thread */
 	kenv_boot(GUEST_HZ);
 	kenv_log_set_echo(false);
 	g->g_ppm = 0;

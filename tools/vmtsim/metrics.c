@@ -122,11 +122,8 @@ met_second(struct met *m, const struct vs_rec *r)
 	m->prev_off_ns = s->offset_ns;
 	if (!counted)
 		return;
-	if (llabs(s->offset_ns) > m->p.limit_ns) {
+	if (llabs(s->offset_ns) > m->p.limit_ns)
 		m->last_bad_ns = r->t_ns;
-		memset(&m->since_sync, 0, sizeof(m->since_sync));
-	} else
-		stats_add(&m->since_sync, off_s, rate_ok, rate);
 	if (r->t_ns >= m->p.settle_ns)
 		stats_add(&m->since_settle, off_s, rate_ok, rate);
 }
@@ -163,9 +160,13 @@ met_result(const struct met *m, struct met_result *res)
 	memset(res, 0, sizeof(*res));
 	res->sync_time_s = m->last_bad_ns < 0 ? 0 :
 	    (double)(m->last_bad_ns + NS_PER_S) / NS_PER_S;
-	/* From the sync time on, or the settle deadline if earlier. */
-	s = m->last_bad_ns + NS_PER_S <= m->p.settle_ns ? &m->since_sync :
-	    &m->since_settle;
+	/*
+	 * From the sync deadline on, for every policy alike, as chrony's
+	 * clknetsim does: the same seconds are compared, and the tail of
+	 * an initial correction does not count against a policy that
+	 * synchronised early.
+	 */
+	s = &m->since_settle;
 	if (s->n > 0) {
 		res->mean_offset_s = s->sum / (double)s->n;
 		res->rms_offset_s = sqrt(s->sum2 / (double)s->n);

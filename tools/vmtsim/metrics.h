@@ -75,7 +75,6 @@ struct met_stats {
 
 struct met {
 	struct met_params p;
-	struct met_stats since_sync;	/* since the last bad second */
 	struct met_stats since_settle;	/* from the settle deadline on */
 	int64_t		last_bad_ns;	/* -1: never over the limit */
 	int64_t		excl_until_ns;	/* settle window end */
