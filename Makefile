@@ -3,6 +3,7 @@
 #	make			build everything into $(O)
 #	make test		build and run the ATF suite with kyua
 #	make test SANITIZE=1	the same under ASan + UBSan (separate $(O))
+#	make tsan		kern_tc's readers under ThreadSanitizer (clang)
 #	make fuzz		libFuzzer targets (clang), FUZZ_SECONDS each
 #	make bench		replay every bundled trace, print the table
 #	make run		the main job: a bundled trace, side by side
@@ -145,6 +146,14 @@ all: $(BIN_PROGS) $(TEST_PROGS) $(TEST_KYUAFILES)
 test: all
 	tools/ci/run-kyua $(O)
 
+# The kernel core's lock-free readers under ThreadSanitizer (clang).
+TSAN_O :=		build/tsan
+tsan:
+	$(MAKE) CC=clang O=$(TSAN_O) SANITIZE=0 SANFLAGS=-fsanitize=thread \
+	    $(TSAN_O)/tests/kern/t_tc
+	TSAN_OPTIONS="halt_on_error=1 $${TSAN_OPTIONS:-}" \
+	    tools/ci/run-kyua $(TSAN_O) tests/kern/Kyuafile
+
 # --- fuzz ------------------------------------------------------------------
 FUZZ_SECONDS ?=		60
 FUZZ_O :=		build/fuzz
@@ -178,7 +187,7 @@ bench: all
 clean:
 	rm -rf build
 
-.PHONY: all test fuzz fuzz-build run bench clean
+.PHONY: all test tsan fuzz fuzz-build run bench clean
 
 -include $(KOBJS_TS:.o=.d) $(KOBJS_NOTS:.o=.d) $(UOBJS:.o=.d) \
 	$(wildcard $(O)/u/tests/*/*.d $(O)/u/tools/*/*.d)

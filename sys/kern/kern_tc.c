@@ -39,8 +39,9 @@
  *
  * Locking:
  *	[L]	timecounter_lock, a spin mutex at IPL_HIGH
- *	[G]	written under [L] while th_generation is 0; readers
- *		check the generation instead of locking
+ *	[G]	written under [L] while th_generation is 0, with relaxed
+ *		atomic stores; readers load them the same way, lock-free,
+ *		and retry if the generation changed (see tc_snap())
  *	[I]	immutable after initialisation
  */
 
@@ -79,13 +80,13 @@ struct timehands {
 static struct timehands	tc_hands[TC_NHANDS];		/* [G] */
 static struct timehands	*volatile timehands = &tc_hands[0]; /* [L] */
 
-static uint64_t	dummy_count;				/* [L] */
+static uint64_t	dummy_count;		/* atomic: read by lock-free readers */
 
 static uint64_t
 dummy_get_timecount(struct timecounter *tc)
 {
 	/* Before any real counter: a microsecond per call, as NetBSD. */
-	return ++dummy_count;
+	return atomic_inc_64_nv(&dummy_count);
 }
 
 static struct timecounter dummy_timecounter = {
@@ -110,16 +111,6 @@ volatile time_t	time_second = 1;	/* [L] realtime seconds */
 volatile time_t	time_uptime = 1;	/* [L] uptime seconds */
 
 static void	tc_windup(const struct bintime *, const int64_t *);
-
-/* Counts since the timehands were made, modulo the counter's width. */
-static __inline uint64_t
-tc_delta(const struct timehands *th)
-{
-	struct timecounter *tc = th->th_counter;
-
-	return ((*tc->tc_get_timecount)(tc) - th->th_offset_count) &
-	    tc->tc_counter_mask;
-}
 
 /*
  * bt += scale * delta, in 128 bits so that any delta the counter's
@@ -163,17 +154,59 @@ tc_hands_valid(const struct timehands *th, u_int gen)
 	    atomic_load_relaxed(&timehands) == th;
 }
 
-void
-binuptime(struct bintime *bt)
+/*
+ * What a precise reader needs, copied out of the timehands field by
+ * field with relaxed atomic loads (the writer stores them the same
+ * way), so that a read racing a windup is a stale read the generation
+ * check throws away, never a data race.
+ */
+struct tc_snap {
+	uint64_t	ts_count;	/* the counter, read in the loop */
+	uint64_t	ts_offset_count;
+	uint64_t	ts_scale;
+	uint64_t	ts_mask;
+	struct bintime	ts_offset;
+	struct bintime	ts_boottime;
+};
+
+static void
+tc_snap(struct tc_snap *sn)
 {
 	struct timehands *th;
+	struct timecounter *tc;
 	u_int gen;
 
 	do {
 		th = tc_hands_enter(&gen);
-		*bt = th->th_offset;
-		bintime_addscaled(bt, th->th_scale, tc_delta(th));
+		tc = atomic_load_relaxed(&th->th_counter);
+		sn->ts_offset_count = atomic_load_relaxed(&th->th_offset_count);
+		sn->ts_scale = atomic_load_relaxed(&th->th_scale);
+		sn->ts_offset.sec = atomic_load_relaxed(&th->th_offset.sec);
+		sn->ts_offset.frac = atomic_load_relaxed(&th->th_offset.frac);
+		sn->ts_boottime.sec = atomic_load_relaxed(&th->th_boottime.sec);
+		sn->ts_boottime.frac =
+		    atomic_load_relaxed(&th->th_boottime.frac);
+		sn->ts_mask = tc->tc_counter_mask;
+		sn->ts_count = (*tc->tc_get_timecount)(tc);
 	} while (!tc_hands_valid(th, gen));
+}
+
+/* Uptime at the snapshot's counter reading. */
+static __inline void
+tc_snap_uptime(const struct tc_snap *sn, struct bintime *bt)
+{
+	*bt = sn->ts_offset;
+	bintime_addscaled(bt, sn->ts_scale,
+	    (sn->ts_count - sn->ts_offset_count) & sn->ts_mask);
+}
+
+void
+binuptime(struct bintime *bt)
+{
+	struct tc_snap sn;
+
+	tc_snap(&sn);
+	tc_snap_uptime(&sn, bt);
 }
 
 void
@@ -197,15 +230,11 @@ microuptime(struct timeval *tv)
 void
 bintime(struct bintime *bt)
 {
-	struct timehands *th;
-	u_int gen;
+	struct tc_snap sn;
 
-	do {
-		th = tc_hands_enter(&gen);
-		*bt = th->th_offset;
-		bintime_addscaled(bt, th->th_scale, tc_delta(th));
-		bintime_add(bt, &th->th_boottime);
-	} while (!tc_hands_valid(th, gen));
+	tc_snap(&sn);
+	tc_snap_uptime(&sn, bt);
+	bintime_add(bt, &sn.ts_boottime);
 }
 
 void
@@ -226,6 +255,7 @@ microtime(struct timeval *tv)
 	bintime2timeval(&bt, tv);
 }
 
+/* The fast readers: what the last windup computed, no counter read. */
 void
 getbinuptime(struct bintime *bt)
 {
@@ -234,7 +264,8 @@ getbinuptime(struct bintime *bt)
 
 	do {
 		th = tc_hands_enter(&gen);
-		*bt = th->th_offset;
+		bt->sec = atomic_load_relaxed(&th->th_offset.sec);
+		bt->frac = atomic_load_relaxed(&th->th_offset.frac);
 	} while (!tc_hands_valid(th, gen));
 }
 
@@ -257,16 +288,33 @@ getmicrouptime(struct timeval *tv)
 }
 
 void
-getbintime(struct bintime *bt)
+getbinboottime(struct bintime *bt)
 {
 	struct timehands *th;
 	u_int gen;
 
 	do {
 		th = tc_hands_enter(&gen);
-		*bt = th->th_offset;
-		bintime_add(bt, &th->th_boottime);
+		bt->sec = atomic_load_relaxed(&th->th_boottime.sec);
+		bt->frac = atomic_load_relaxed(&th->th_boottime.frac);
 	} while (!tc_hands_valid(th, gen));
+}
+
+void
+getbintime(struct bintime *bt)
+{
+	struct timehands *th;
+	struct bintime boot;
+	u_int gen;
+
+	do {
+		th = tc_hands_enter(&gen);
+		bt->sec = atomic_load_relaxed(&th->th_offset.sec);
+		bt->frac = atomic_load_relaxed(&th->th_offset.frac);
+		boot.sec = atomic_load_relaxed(&th->th_boottime.sec);
+		boot.frac = atomic_load_relaxed(&th->th_boottime.frac);
+	} while (!tc_hands_valid(th, gen));
+	bintime_add(bt, &boot);
 }
 
 void
@@ -277,7 +325,8 @@ getnanotime(struct timespec *ts)
 
 	do {
 		th = tc_hands_enter(&gen);
-		*ts = th->th_nanotime;
+		ts->tv_sec = atomic_load_relaxed(&th->th_nanotime.tv_sec);
+		ts->tv_nsec = atomic_load_relaxed(&th->th_nanotime.tv_nsec);
 	} while (!tc_hands_valid(th, gen));
 }
 
@@ -289,19 +338,8 @@ getmicrotime(struct timeval *tv)
 
 	do {
 		th = tc_hands_enter(&gen);
-		*tv = th->th_microtime;
-	} while (!tc_hands_valid(th, gen));
-}
-
-void
-getbinboottime(struct bintime *bt)
-{
-	struct timehands *th;
-	u_int gen;
-
-	do {
-		th = tc_hands_enter(&gen);
-		*bt = th->th_boottime;
+		tv->tv_sec = atomic_load_relaxed(&th->th_microtime.tv_sec);
+		tv->tv_usec = atomic_load_relaxed(&th->th_microtime.tv_usec);
 	} while (!tc_hands_valid(th, gen));
 }
 
@@ -361,61 +399,94 @@ tc_compute_scale(const struct timehands *th)
  * realtime; new_adjtimedelta, if not NULL, replaces the pending
  * adjtime.  Called with timecounter_lock held.
  */
+/*
+ * Publish nt in th: th_generation is 0 meanwhile, and every field goes
+ * in with a relaxed atomic store, matching the readers' loads.
+ */
+static void
+tc_hands_publish(struct timehands *th, const struct timehands *nt)
+{
+	u_int gen;
+
+	gen = th->th_generation;
+	atomic_store_relaxed(&th->th_generation, 0);
+	membar_producer();
+	atomic_store_relaxed(&th->th_counter, nt->th_counter);
+	atomic_store_relaxed(&th->th_adjustment, nt->th_adjustment);
+	atomic_store_relaxed(&th->th_adjtimedelta, nt->th_adjtimedelta);
+	atomic_store_relaxed(&th->th_scale, nt->th_scale);
+	atomic_store_relaxed(&th->th_offset_count, nt->th_offset_count);
+	atomic_store_relaxed(&th->th_offset.sec, nt->th_offset.sec);
+	atomic_store_relaxed(&th->th_offset.frac, nt->th_offset.frac);
+	atomic_store_relaxed(&th->th_boottime.sec, nt->th_boottime.sec);
+	atomic_store_relaxed(&th->th_boottime.frac, nt->th_boottime.frac);
+	atomic_store_relaxed(&th->th_microtime.tv_sec,
+	    nt->th_microtime.tv_sec);
+	atomic_store_relaxed(&th->th_microtime.tv_usec,
+	    nt->th_microtime.tv_usec);
+	atomic_store_relaxed(&th->th_nanotime.tv_sec, nt->th_nanotime.tv_sec);
+	atomic_store_relaxed(&th->th_nanotime.tv_nsec,
+	    nt->th_nanotime.tv_nsec);
+	if (++gen == 0)
+		gen = 1;
+	membar_producer();
+	atomic_store_relaxed(&th->th_generation, gen);
+	atomic_store_release(&timehands, th);
+}
+
+/*
+ * Make the next timehands current.  new_boottime, if not NULL, steps
+ * realtime; new_adjtimedelta, if not NULL, replaces the pending
+ * adjtime.  Called with timecounter_lock held: the current timehands
+ * change only here, so the writer reads them without atomics.
+ */
 static void
 tc_windup(const struct bintime *new_boottime, const int64_t *new_adjtimedelta)
 {
-	struct timehands *th, *tho;
+	struct timehands *tho, nt;
 	struct timecounter *tc;
 	struct bintime bt;
 	uint64_t delta, ncount = 0;
 	time_t i;
-	u_int ogen;
 
 	KASSERT(mutex_owned(&timecounter_lock));
 
 	tho = timehands;
-	th = tho->th_next;
-	ogen = th->th_generation;
-	atomic_store_relaxed(&th->th_generation, 0);
-	membar_producer();
-	memcpy(th, tho, offsetof(struct timehands, th_generation));
+	nt = *tho;
 
 	/* Read the new counter first so that a switch loses no time. */
 	tc = timecounter;
-	delta = tc_delta(th);
-	if (th->th_counter != tc)
+	delta = ((*nt.th_counter->tc_get_timecount)(nt.th_counter) -
+	    nt.th_offset_count) & nt.th_counter->tc_counter_mask;
+	if (nt.th_counter != tc)
 		ncount = (*tc->tc_get_timecount)(tc);
-	th->th_offset_count = (th->th_offset_count + delta) &
-	    th->th_counter->tc_counter_mask;
-	bintime_addscaled(&th->th_offset, th->th_scale, delta);
+	nt.th_offset_count = (nt.th_offset_count + delta) &
+	    nt.th_counter->tc_counter_mask;
+	bintime_addscaled(&nt.th_offset, nt.th_scale, delta);
 
 	if (new_boottime != NULL)
-		th->th_boottime = *new_boottime;
+		nt.th_boottime = *new_boottime;
 	if (new_adjtimedelta != NULL)
-		th->th_adjtimedelta = *new_adjtimedelta;
+		nt.th_adjtimedelta = *new_adjtimedelta;
 
-	for (i = th->th_offset.sec - tho->th_offset.sec; i > 0; i--)
-		ntp_update_second(th);
+	for (i = nt.th_offset.sec - tho->th_offset.sec; i > 0; i--)
+		ntp_update_second(&nt);
 
-	bt = th->th_offset;
-	bintime_add(&bt, &th->th_boottime);
-	bintime2timeval(&bt, &th->th_microtime);
-	bintime2timespec(&bt, &th->th_nanotime);
+	bt = nt.th_offset;
+	bintime_add(&bt, &nt.th_boottime);
+	bintime2timeval(&bt, &nt.th_microtime);
+	bintime2timespec(&bt, &nt.th_nanotime);
 
-	if (th->th_counter != tc) {
-		th->th_counter = tc;
-		th->th_offset_count = ncount & tc->tc_counter_mask;
-		tc_hw_generation++;
+	if (nt.th_counter != tc) {
+		nt.th_counter = tc;
+		nt.th_offset_count = ncount & tc->tc_counter_mask;
+		atomic_store_relaxed(&tc_hw_generation, tc_hw_generation + 1);
 	}
-	th->th_scale = tc_compute_scale(th);
+	nt.th_scale = tc_compute_scale(&nt);
 
-	if (++ogen == 0)
-		ogen = 1;
-	membar_producer();
-	atomic_store_relaxed(&th->th_generation, ogen);
-	atomic_store_release(&timehands, th);
-	time_second = th->th_microtime.tv_sec;
-	time_uptime = th->th_offset.sec;
+	tc_hands_publish(tho->th_next, &nt);
+	atomic_store_relaxed(&time_second, nt.th_microtime.tv_sec);
+	atomic_store_relaxed(&time_uptime, nt.th_offset.sec);
 }
 
 void
@@ -495,7 +566,7 @@ tc_setclock(const struct timespec *ts)
 	bintime_sub(&boot, &uptime);
 	/* A step makes the pending adjtime meaningless. */
 	tc_windup(&boot, &zero);
-	tc_nsteps++;
+	atomic_store_relaxed(&tc_nsteps, tc_nsteps + 1);
 	mutex_spin_exit(&timecounter_lock);
 
 	if (timestepwarnings)
@@ -515,7 +586,7 @@ tc_adjtime(int64_t *old, int64_t *new)
 		*old = timehands->th_adjtimedelta;
 	if (new != NULL) {
 		tc_windup(NULL, new);
-		tc_nadjtimes++;
+		atomic_store_relaxed(&tc_nadjtimes, tc_nadjtimes + 1);
 	}
 	mutex_spin_exit(&timecounter_lock);
 	return 0;
@@ -536,7 +607,7 @@ tc_adjfreq(int64_t *old, int64_t *new)
 		tc_windup(NULL, NULL);
 		tc_freq_adj = *new;
 		tc_windup(NULL, NULL);
-		tc_nadjfreqs++;
+		atomic_store_relaxed(&tc_nadjfreqs, tc_nadjfreqs + 1);
 	}
 	mutex_spin_exit(&timecounter_lock);
 	return 0;

@@ -20,5 +20,6 @@
 #define atomic_inc_64(p)	((void)__atomic_add_fetch((p), 1, __ATOMIC_RELAXED))
 #define atomic_add_64(p, v)	((void)__atomic_add_fetch((p), (v), __ATOMIC_RELAXED))
 #define atomic_inc_uint_nv(p)	__atomic_add_fetch((p), 1, __ATOMIC_RELAXED)
+#define atomic_inc_64_nv(p)	__atomic_add_fetch((p), 1, __ATOMIC_RELAXED)
 
 #endif /* _SYS_ATOMIC_H_ */
