@@ -60,6 +60,25 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <dev/vmt/vmtvar.h>
 #include <dev/vmt/vmt_tspolicy.h>
 
+#include "opt_vmt.h"
+
+/* Build-time defaults (options VMT_TIMESYNC_PERIOD=30 ...). */
+#ifndef VMT_TIMESYNC_PERIOD
+#define VMT_TIMESYNC_PERIOD	VMT_TSP_PERIOD_DEFAULT_S
+#endif
+#ifndef VMT_TIMESYNC_STEP_MS
+#define VMT_TIMESYNC_STEP_MS	(VMT_TSP_STEP_DEFAULT_NS / 1000000)
+#endif
+#ifdef VMT_TIMESYNC_ALLOW_BACKWARD
+#define VMT_TIMESYNC_BACKWARD_DEFAULT	1
+#else
+#define VMT_TIMESYNC_BACKWARD_DEFAULT	0
+#endif
+CTASSERT(VMT_TIMESYNC_PERIOD >= VMT_TSP_PERIOD_MIN_S &&
+    VMT_TIMESYNC_PERIOD <= VMT_TSP_PERIOD_MAX_S);
+CTASSERT(VMT_TIMESYNC_STEP_MS >= VMT_TSP_STEP_MIN_NS / 1000000 &&
+    VMT_TIMESYNC_STEP_MS <= 86400000);
+
 #define NS_PER_S		1000000000LL
 #define NS_PER_US		1000LL
 /* Host times before 2000-01-01 are not believed. */
@@ -917,8 +936,9 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	ts->ts_flag_src = VMT_TS_SRC_NONE;
 	ts->ts_guiopt_ok = true;
 	ts->ts_lag_cmd_ok = true;
-	ts->ts_step_ms = (int)(VMT_TSP_STEP_DEFAULT_NS / 1000000);
-	ts->ts_period_s = VMT_TSP_PERIOD_DEFAULT_S;
+	ts->ts_step_ms = VMT_TIMESYNC_STEP_MS;
+	ts->ts_period_s = VMT_TIMESYNC_PERIOD;
+	ts->ts_allow_back = VMT_TIMESYNC_BACKWARD_DEFAULT;
 	/* open-vm-tools' defaults for what the host has not pushed. */
 	ts->ts_tools_opt[0] = 1;	/* slewCorrection */
 	ts->ts_tools_opt[1] = 50;	/* percentCorrection */
