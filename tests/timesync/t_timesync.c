@@ -430,6 +430,7 @@ ATF_TC_BODY(guest_ahead, tc)
 		printf("Time_Synchronize 1: synced after %lld ms, back %lld\n",
 		    (long long)(took / MS), (long long)sysctl_i(
 		    "machdep.vmt0.timesync.stats.steps_backward"));
+		fflush(stdout);
 		_exit(took >= 0 && took <= 2 * NS && sysctl_i(
 		    "machdep.vmt0.timesync.stats.steps_backward") == 1 ? 0 : 1);
 	}
@@ -482,6 +483,7 @@ ATF_TC_BODY(host_step, tc)
 
 	if ((pid = fork()) == 0) {
 		host_step_scenario(300 * MS);
+		fflush(stdout);
 		_exit(0);
 	}
 	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
