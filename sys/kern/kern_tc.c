@@ -101,6 +101,8 @@ struct timecounter *timecounter = &dummy_timecounter;	/* [L] chosen */
 static struct timecounter *tc_list = &dummy_timecounter; /* [L] all */
 static kmutex_t	timecounter_lock;
 static int64_t	tc_freq_adj;		/* [L] tc_adjfreq(), ns/s 32.32 */
+static bool	tc_scale_stale;		/* [L] tc_freq_adj changed since
+					 * the scale was computed */
 static u_int	tc_hw_generation;	/* [L] bumped on counter change */
 static uint64_t	tc_nsteps;		/* [L] tc_setclock() calls */
 static uint64_t	tc_nadjtimes;		/* [L] tc_adjtime() that set a delta */
@@ -482,7 +484,12 @@ tc_windup(const struct bintime *new_boottime, const int64_t *new_adjtimedelta)
 		nt.th_offset_count = ncount & tc->tc_counter_mask;
 		atomic_store_relaxed(&tc_hw_generation, tc_hw_generation + 1);
 	}
-	nt.th_scale = tc_compute_scale(&nt);
+	/* Dividing in 128 bits is dear: only when the rate changed. */
+	if (nt.th_counter != tho->th_counter ||
+	    nt.th_adjustment != tho->th_adjustment || tc_scale_stale) {
+		nt.th_scale = tc_compute_scale(&nt);
+		tc_scale_stale = false;
+	}
 
 	tc_hands_publish(tho->th_next, &nt);
 	atomic_store_relaxed(&time_second, nt.th_microtime.tv_sec);
@@ -606,6 +613,7 @@ tc_adjfreq(int64_t *old, int64_t *new)
 		/* Wind up first: the old rate applies up to now. */
 		tc_windup(NULL, NULL);
 		tc_freq_adj = *new;
+		tc_scale_stale = true;
 		tc_windup(NULL, NULL);
 		atomic_store_relaxed(&tc_nadjfreqs, tc_nadjfreqs + 1);
 	}

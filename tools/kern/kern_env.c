@@ -100,19 +100,18 @@ kenv_counter_rebase(struct kenv_counter *kc)
 static void
 kenv_counter_setrate(struct kenv_counter *kc, double ppm)
 {
-	long double rate, wrap_ns;
+	double rate, wrap_ticks;
 
-	rate = (long double)kc->kc_tc.tc_frequency *
-	    (1.0L + (long double)ppm * 1e-6L) / (long double)KENV_NS_PER_S;
+	/* A double holds the rate to 1e-16: far below the 2^-56 steps. */
+	rate = (double)kc->kc_tc.tc_frequency * (1.0 + ppm * 1e-6) /
+	    (double)KENV_NS_PER_S;
 	KASSERT(rate > 0 && rate < 128);
 	kc->kc_ppm = ppm;
-	kc->kc_rate_q56 = (uint64_t)(rate * 72057594037927936.0L);	/* 2^56 */
+	kc->kc_rate_q56 = (uint64_t)(rate * 72057594037927936.0);	/* 2^56 */
 	/* Windups must come before a quarter of the counter wraps. */
-	wrap_ns = (long double)kc->kc_mask / 4.0L / rate;
-	kc->kc_wrap_ticks = wrap_ns / kenv_tick_ns > 1e18L ? UINT64_MAX :
-	    (uint64_t)(wrap_ns / (long double)kenv_tick_ns);
-	if (kc->kc_wrap_ticks == 0)
-		kc->kc_wrap_ticks = 1;
+	wrap_ticks = (double)kc->kc_mask / 4.0 / rate / (double)kenv_tick_ns;
+	kc->kc_wrap_ticks = wrap_ticks >= 1e18 ? UINT64_MAX :
+	    wrap_ticks < 1 ? 1 : (uint64_t)wrap_ticks;
 }
 
 void
