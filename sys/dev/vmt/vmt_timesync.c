@@ -59,6 +59,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <dev/vmt/vmtreg.h>
 #include <dev/vmt/vmtvar.h>
 #include <dev/vmt/vmt_tspolicy.h>
+#include <dev/vmt/vmt_timesyncvar.h>
 
 #include "opt_vmt.h"
 
@@ -92,69 +93,14 @@ CTASSERT(VMT_TIMESYNC_STEP_MS >= VMT_TSP_STEP_MIN_NS / 1000000 &&
 /* Log lines about bad host times: at most one per this interval. */
 #define VMT_TS_LOG_INTERVAL_S	60
 
-enum vmt_ts_mode {
-	VMT_TS_MODE_HOST,		/* follow the host's flag */
-	VMT_TS_MODE_ON,			/* always adjust */
-	VMT_TS_MODE_OFF			/* never adjust */
-};
-static const char *const vmt_ts_mode_names[] = { "host", "on", "off" };
-
-enum vmt_ts_source {
-	VMT_TS_SRC_NONE,		/* nothing heard yet */
-	VMT_TS_SRC_PUSH,		/* Set_Option synctime over TCLO */
-	VMT_TS_SRC_READ,		/* GETGUIOPTIONS */
-	VMT_TS_SRC_WRITE		/* our own vmx.set_option */
-};
-static const char *const vmt_ts_source_names[] = {
-	"none", "push", "read", "write"
-};
-
-/* The time.synchronize.tools.* options: stored and reported only. */
-static const char *const vmt_ts_tools_options[] = {
-	"time.synchronize.tools.slewCorrection",
-	"time.synchronize.tools.percentCorrection",
-	"time.synchronize.tools.startup",
-	"time.synchronize.tools.startup.backward",
-	"time.synchronize.tools.enable",
-};
-#define VMT_TS_NTOOLS	__arraycount(vmt_ts_tools_options)
-
-struct vmt_timesync_stats {
-	uint64_t	st_samples;		/* host reads used */
-	uint64_t	st_rejected;		/* host reads not believed */
-	uint64_t	st_slews;		/* tc_adjtime() calls */
-	uint64_t	st_steps_fwd;		/* forward tc_setclock() */
-	uint64_t	st_steps_back;		/* backward tc_setclock() */
-	uint64_t	st_resume_msg;		/* OS_Resume, Time_Synchronize */
-	uint64_t	st_resume_cpt;		/* checkpoint, reset */
-	uint64_t	st_resume_disc;		/* gap found by polling */
-	int64_t		st_offset_ns;		/* last offset, guest - host */
-	int64_t		st_last_sync;		/* realtime s of last action */
-};
-
-struct vmt_timesync {
-	struct vmt_softc	*ts_sc;		/* [I] the transport */
-	kmutex_t		ts_lock;	/* guards [t] */
-	callout_t		ts_callout;	/* [t] next sample */
-	struct vmt_tspolicy	ts_policy;	/* [t] the decisions */
-	struct vmt_tsp_config	ts_cfg;		/* [t] what it runs with */
-	enum vmt_ts_mode	ts_mode;	/* [t] sysctl mode */
-	int			ts_host_flag;	/* [t] -1 unknown, 0, 1 */
-	enum vmt_ts_source	ts_flag_src;	/* [t] who set ts_host_flag */
-	bool			ts_guiopt_ok;	/* [t] GETGUIOPTIONS works */
-	bool			ts_lag_cmd_ok;	/* [t] GETTIMEFULL_WITH_LAG works */
-	int			ts_step_ms;	/* [t] step threshold, ms */
-	int			ts_allow_back;	/* [t] 0 or 1 */
-	int			ts_period_s;	/* [t] sampling period */
-	int			ts_tools_opt[VMT_TS_NTOOLS]; /* [t] stored */
-	u_int			ts_tc_gen;	/* [t] timecounter generation */
-	bool			ts_disc_valid;	/* [t] ts_disc_* hold */
-	int64_t			ts_disc_host_ns; /* [t] host time at last poll */
-	int64_t			ts_disc_up_ns;	/* [t] uptime at last poll */
-	struct timeval		ts_log_last;	/* [t] ratecheck(9) state */
-	struct vmt_timesync_stats ts_st;	/* [t] statistics */
-	struct sysctllog	*ts_log;	/* [I] our sysctl nodes */
-	bool			ts_dying;	/* [t] detach in progress */
+const char *const vmt_ts_mode_names[VMT_TS_NMODES] = { "host", "on", "off" };
+const char *const vmt_ts_source_names[VMT_TS_NSOURCES] = { "none", "push", "read", "write" };
+const char *const vmt_ts_tools_options[VMT_TS_NTOOLS] = {
+	VMT_TS_TOOLS_PREFIX "slewCorrection",
+	VMT_TS_TOOLS_PREFIX "percentCorrection",
+	VMT_TS_TOOLS_PREFIX "startup",
+	VMT_TS_TOOLS_PREFIX "startup.backward",
+	VMT_TS_TOOLS_PREFIX "enable",
 };
 
 /* One host time read. */
@@ -268,7 +214,7 @@ vmt_ts_current_freq(void)
 }
 
 /* Hand the current settings to the policy and apply its answer. */
-static void
+void
 vmt_ts_reconfigure(struct vmt_timesync *ts)
 {
 	struct vmt_tsp_config cfg;
@@ -366,7 +312,7 @@ vmt_ts_act(struct vmt_timesync *ts, const struct vmt_tsp_decision *dc)
 }
 
 /* GETGUIOPTIONS: the host's checkbox, when the host can tell. */
-static void
+void
 vmt_ts_read_flag(struct vmt_timesync *ts)
 {
 	uint32_t opts;
@@ -612,310 +558,6 @@ vmt_ts_opt_tools(struct vmt_softc *sc, void *arg, const char *name,
 	ts->ts_tools_opt[i] = (int)v;
 	mutex_exit(&ts->ts_lock);
 	return 0;
-}
-
-/* --- sysctl ---------------------------------------------------------- */
-
-/* Writable integer knobs, by node name. */
-struct vmt_ts_knob {
-	const char	*k_name;
-	size_t		k_off;		/* int field in struct vmt_timesync */
-	int		k_min, k_max;
-	const char	*k_descr;
-};
-static const struct vmt_ts_knob vmt_ts_knobs[] = {
-	{ "period", offsetof(struct vmt_timesync, ts_period_s),
-	    VMT_TSP_PERIOD_MIN_S, VMT_TSP_PERIOD_MAX_S,
-	    "seconds between samples once synchronised" },
-	{ "step_threshold", offsetof(struct vmt_timesync, ts_step_ms),
-	    (int)(VMT_TSP_STEP_MIN_NS / 1000000), 86400000,
-	    "offset in ms above which the clock is stepped, not slewed" },
-	{ "allow_backward", offsetof(struct vmt_timesync, ts_allow_back),
-	    0, 1, "step backwards when ahead by more than step_threshold" },
-};
-
-/* Read-only statistics, by node name. */
-struct vmt_ts_stat {
-	const char	*s_name;
-	size_t		s_off;		/* field in struct vmt_timesync_stats */
-	const char	*s_descr;
-};
-#define STAT(f)	offsetof(struct vmt_timesync_stats, f)
-static const struct vmt_ts_stat vmt_ts_stats[] = {
-	{ "samples", STAT(st_samples), "host time samples taken" },
-	{ "rejected", STAT(st_rejected), "host times not believed" },
-	{ "slews", STAT(st_slews), "corrections slewed with adjtime" },
-	{ "steps_forward", STAT(st_steps_fwd), "forward steps" },
-	{ "steps_backward", STAT(st_steps_back), "backward steps" },
-	{ "resumes_message", STAT(st_resume_msg),
-	    "one-shot syncs on OS_Resume or Time_Synchronize" },
-	{ "resumes_checkpoint", STAT(st_resume_cpt),
-	    "one-shot syncs on a checkpoint or TCLO reset" },
-	{ "resumes_discontinuity", STAT(st_resume_disc),
-	    "one-shot syncs on a host/uptime gap found by polling" },
-	{ "offset_ns", STAT(st_offset_ns), "last offset, guest - host, ns" },
-	{ "last_sync", STAT(st_last_sync),
-	    "realtime seconds of the last clock adjustment" },
-};
-#undef STAT
-
-static int
-vmt_ts_authorize(struct lwp *l)
-{
-	return kauth_authorize_system(l->l_cred, KAUTH_SYSTEM_TIME,
-	    KAUTH_REQ_SYSTEM_TIME_SYSTEM, NULL, NULL, NULL);
-}
-
-static const struct vmt_ts_knob *
-vmt_ts_knob_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < __arraycount(vmt_ts_knobs); i++)
-		if (strcmp(name, vmt_ts_knobs[i].k_name) == 0)
-			return &vmt_ts_knobs[i];
-	return NULL;
-}
-
-static int
-vmt_ts_sysctl_knob(SYSCTLFN_ARGS)
-{
-	struct sysctlnode node = *rnode;
-	struct vmt_timesync *ts = rnode->sysctl_data;
-	const struct vmt_ts_knob *k;
-	int *field, val, error;
-
-	if ((k = vmt_ts_knob_find(rnode->sysctl_name)) == NULL)
-		return ENOENT;
-	field = (int *)((char *)ts + k->k_off);
-	mutex_enter(&ts->ts_lock);
-	val = *field;
-	mutex_exit(&ts->ts_lock);
-	node.sysctl_data = &val;
-	error = sysctl_lookup(SYSCTLFN_CALL(&node));
-	if (error || newp == NULL)
-		return error;
-	if ((error = vmt_ts_authorize(l)) != 0)
-		return error;
-	if (val < k->k_min || val > k->k_max)
-		return EINVAL;
-	mutex_enter(&ts->ts_lock);
-	*field = val;
-	vmt_ts_reconfigure(ts);
-	mutex_exit(&ts->ts_lock);
-	return 0;
-}
-
-static int
-vmt_ts_sysctl_mode(SYSCTLFN_ARGS)
-{
-	struct sysctlnode node = *rnode;
-	struct vmt_timesync *ts = rnode->sysctl_data;
-	char buf[8];
-	size_t i;
-	int error;
-
-	mutex_enter(&ts->ts_lock);
-	strlcpy(buf, vmt_ts_mode_names[ts->ts_mode], sizeof(buf));
-	mutex_exit(&ts->ts_lock);
-	node.sysctl_data = buf;
-	node.sysctl_size = sizeof(buf);
-	error = sysctl_lookup(SYSCTLFN_CALL(&node));
-	if (error || newp == NULL)
-		return error;
-	if ((error = vmt_ts_authorize(l)) != 0)
-		return error;
-	for (i = 0; i < __arraycount(vmt_ts_mode_names); i++)
-		if (strcmp(buf, vmt_ts_mode_names[i]) == 0)
-			break;
-	if (i == __arraycount(vmt_ts_mode_names))
-		return EINVAL;
-	mutex_enter(&ts->ts_lock);
-	ts->ts_mode = (enum vmt_ts_mode)i;
-	vmt_ts_reconfigure(ts);
-	mutex_exit(&ts->ts_lock);
-	return 0;
-}
-
-/*
- * The host's checkbox.  Reading gives the flag as last known (-1 if
- * the host never said); writing asks the host to change it, the way
- * "vmware-toolbox-cmd timesync enable" does, and succeeds only if the
- * host agrees.
- */
-static int
-vmt_ts_sysctl_host_synctime(SYSCTLFN_ARGS)
-{
-	struct sysctlnode node = *rnode;
-	struct vmt_timesync *ts = rnode->sysctl_data;
-	char msg[64], reply[128];
-	int val, old, error;
-
-	mutex_enter(&ts->ts_lock);
-	if (ts->ts_host_flag < 0 && ts->ts_guiopt_ok)
-		vmt_ts_read_flag(ts);
-	val = old = ts->ts_host_flag;
-	mutex_exit(&ts->ts_lock);
-	node.sysctl_data = &val;
-	error = sysctl_lookup(SYSCTLFN_CALL(&node));
-	if (error || newp == NULL)
-		return error;
-	if ((error = vmt_ts_authorize(l)) != 0)
-		return error;
-	if (val != 0 && val != 1)
-		return EINVAL;
-	/* A host that never told us: assume the flag is not what we want. */
-	snprintf(msg, sizeof(msg), "vmx.set_option synctime %d %d",
-	    old < 0 ? !val : old, val);
-	reply[0] = '\0';
-	error = vmt_rpci_call(ts->ts_sc, msg, reply, sizeof(reply));
-	if (error != 0) {
-		log(LOG_WARNING, "%s: timesync: host refused \"%s\": %s\n",
-		    device_xname(ts->ts_sc->sc_dev), msg,
-		    error == EIO ? reply : "channel unavailable");
-		return error;
-	}
-	mutex_enter(&ts->ts_lock);
-	ts->ts_host_flag = val;
-	ts->ts_flag_src = VMT_TS_SRC_WRITE;
-	vmt_ts_reconfigure(ts);
-	mutex_exit(&ts->ts_lock);
-	return 0;
-}
-
-static int
-vmt_ts_sysctl_stat(SYSCTLFN_ARGS)
-{
-	struct sysctlnode node = *rnode;
-	struct vmt_timesync *ts = rnode->sysctl_data;
-	size_t i;
-	u_quad_t v;
-
-	for (i = 0; i < __arraycount(vmt_ts_stats); i++)
-		if (strcmp(rnode->sysctl_name, vmt_ts_stats[i].s_name) == 0)
-			break;
-	if (i == __arraycount(vmt_ts_stats))
-		return ENOENT;
-	mutex_enter(&ts->ts_lock);
-	memcpy(&v, (char *)&ts->ts_st + vmt_ts_stats[i].s_off, sizeof(v));
-	mutex_exit(&ts->ts_lock);
-	node.sysctl_data = &v;
-	return sysctl_lookup(SYSCTLFN_CALL(&node));
-}
-
-/* The small read-only views that are not plain counters. */
-static int
-vmt_ts_sysctl_view(SYSCTLFN_ARGS)
-{
-	struct sysctlnode node = *rnode;
-	struct vmt_timesync *ts = rnode->sysctl_data;
-	struct vmt_tsp_status st;
-	const char *what = rnode->sysctl_name;
-	char buf[16];
-	u_quad_t q = 0;
-	int v = 0;
-	size_t i;
-
-	mutex_enter(&ts->ts_lock);
-	vmt_tspolicy_status(&ts->ts_policy, &st);
-	strlcpy(buf, vmt_ts_source_names[ts->ts_flag_src], sizeof(buf));
-	if (strcmp(what, "host_flag") == 0)
-		v = ts->ts_host_flag;
-	else if (strcmp(what, "guioptions") == 0)
-		v = ts->ts_guiopt_ok;
-	else if (strcmp(what, "enabled") == 0)
-		v = st.st_enabled;
-	else if (strcmp(what, "locked") == 0)
-		v = st.st_locked;
-	else if (strcmp(what, "freq_ppb") == 0)
-		q = (u_quad_t)(st.st_freq_set / VMT_TSP_FREQ_PPB);
-	else {
-		for (i = 0; i < VMT_TS_NTOOLS; i++)
-			if (strcmp(what, vmt_ts_tools_options[i] +
-			    sizeof("time.synchronize.tools.") - 1) == 0)
-				v = ts->ts_tools_opt[i];
-	}
-	mutex_exit(&ts->ts_lock);
-	switch (SYSCTL_TYPE(rnode->sysctl_flags)) {
-	case CTLTYPE_STRING:
-		node.sysctl_data = buf;
-		node.sysctl_size = sizeof(buf);
-		break;
-	case CTLTYPE_QUAD:
-		node.sysctl_data = &q;
-		break;
-	default:
-		node.sysctl_data = &v;
-		break;
-	}
-	return sysctl_lookup(SYSCTLFN_CALL(&node));
-}
-
-static void
-vmt_ts_sysctl_setup(struct vmt_timesync *ts)
-{
-	struct sysctllog **log = &ts->ts_log;
-	const struct sysctlnode *root, *node, *stats, *opts, *alias;
-	static const char *const ints[] = {
-		"host_flag", "guioptions", "enabled", "locked"
-	};
-	const int rw = CTLFLAG_READWRITE;
-	size_t i;
-
-	root = ts->ts_sc->sc_sysctl_node;
-	if (sysctl_createv(log, 0, &root, &node, 0, CTLTYPE_NODE, "timesync",
-	    SYSCTL_DESCR("time synchronisation with the host"),
-	    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL) != 0)
-		return;
-	sysctl_createv(log, 0, &node, NULL, rw, CTLTYPE_STRING, "mode",
-	    SYSCTL_DESCR("host: follow the host's flag; on; off"),
-	    vmt_ts_sysctl_mode, 0, (void *)ts, 8, CTL_CREATE, CTL_EOL);
-	for (i = 0; i < __arraycount(vmt_ts_knobs); i++)
-		sysctl_createv(log, 0, &node, NULL, rw, CTLTYPE_INT,
-		    vmt_ts_knobs[i].k_name,
-		    SYSCTL_DESCR(vmt_ts_knobs[i].k_descr), vmt_ts_sysctl_knob,
-		    0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
-	sysctl_createv(log, 0, &node, NULL, rw, CTLTYPE_INT, "host_synctime",
-	    SYSCTL_DESCR("the host's synchronize-time flag; writing sets it "
-	    "on the host"),
-	    vmt_ts_sysctl_host_synctime, 0, (void *)ts, 0, CTL_CREATE,
-	    CTL_EOL);
-
-	sysctl_createv(log, 0, &node, &stats, 0, CTLTYPE_NODE, "stats",
-	    SYSCTL_DESCR("statistics"), NULL, 0, NULL, 0, CTL_CREATE,
-	    CTL_EOL);
-	for (i = 0; i < __arraycount(vmt_ts_stats); i++)
-		sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_QUAD,
-		    vmt_ts_stats[i].s_name,
-		    SYSCTL_DESCR(vmt_ts_stats[i].s_descr), vmt_ts_sysctl_stat,
-		    0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
-	for (i = 0; i < __arraycount(ints); i++)
-		sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_INT, ints[i],
-		    NULL, vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE,
-		    CTL_EOL);
-	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_STRING,
-	    "flag_source", SYSCTL_DESCR("none, push, read or write"),
-	    vmt_ts_sysctl_view, 0, (void *)ts, 16, CTL_CREATE, CTL_EOL);
-	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_QUAD, "freq_ppb",
-	    SYSCTL_DESCR("frequency correction installed, ppb"),
-	    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
-
-	sysctl_createv(log, 0, &node, &opts, 0, CTLTYPE_NODE, "host_options",
-	    SYSCTL_DESCR("time.synchronize.tools.* as the host set them"),
-	    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL);
-	for (i = 0; i < VMT_TS_NTOOLS; i++)
-		sysctl_createv(log, 0, &opts, NULL, 0, CTLTYPE_INT,
-		    vmt_ts_tools_options[i] +
-		    sizeof("time.synchronize.tools.") - 1, NULL,
-		    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
-
-	/* The old name, from before the timesync subtree. */
-	if (sysctl_createv(log, 0, &root, &alias, 0, CTLTYPE_NODE,
-	    "clock_sync", SYSCTL_DESCR("alias of timesync"), NULL, 0, NULL, 0,
-	    CTL_CREATE, CTL_EOL) == 0)
-		sysctl_createv(log, 0, &alias, NULL, rw, CTLTYPE_INT, "period",
-		    SYSCTL_DESCR("alias of timesync.period"),
-		    vmt_ts_sysctl_knob, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
 }
 
 /* --- attach / detach ------------------------------------------------- */

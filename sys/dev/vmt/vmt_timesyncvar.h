@@ -1,0 +1,109 @@
+/*	$NetBSD$	*/
+
+/*
+ * Copyright (c) 2026 The vmt timesync project.
+ * All rights reserved.
+ *
+ * Redistribution and use in source and binary forms, with or without
+ * modification, are permitted provided that the following conditions
+ * are met:
+ * 1. Redistributions of source code must retain the above copyright
+ *    notice, this list of conditions and the following disclaimer.
+ * 2. Redistributions in binary form must reproduce the above copyright
+ *    notice, this list of conditions and the following disclaimer in the
+ *    documentation and/or other materials provided with the distribution.
+ *
+ * THIS SOFTWARE IS PROVIDED BY THE AUTHOR AND CONTRIBUTORS ``AS IS'' AND
+ * ANY EXPRESS OR IMPLIED WARRANTIES ARE DISCLAIMED.
+ */
+
+/*
+ * vmt(4) time synchronisation: the state shared by vmt_timesync.c (the
+ * glue to the host and the policy) and vmt_timesync_sysctl.c (the
+ * machdep.vmt0.timesync tree).  Private to those two files.
+ *
+ * Locking: ts_lock guards every field marked [t]; see vmt_timesync.c.
+ */
+
+#ifndef _DEV_VMT_VMT_TIMESYNCVAR_H_
+#define _DEV_VMT_VMT_TIMESYNCVAR_H_
+
+#include <sys/types.h>
+#include <sys/callout.h>
+#include <sys/mutex.h>
+#include <sys/time.h>
+
+#include <dev/vmt/vmt_tspolicy.h>
+
+struct sysctllog;
+struct vmt_softc;
+
+enum vmt_ts_mode {
+	VMT_TS_MODE_HOST,		/* follow the host's flag */
+	VMT_TS_MODE_ON,			/* always adjust */
+	VMT_TS_MODE_OFF			/* never adjust */
+};
+#define VMT_TS_NMODES		3
+extern const char *const vmt_ts_mode_names[VMT_TS_NMODES];
+
+enum vmt_ts_source {
+	VMT_TS_SRC_NONE,		/* nothing heard yet */
+	VMT_TS_SRC_PUSH,		/* Set_Option synctime over TCLO */
+	VMT_TS_SRC_READ,		/* GETGUIOPTIONS */
+	VMT_TS_SRC_WRITE		/* our own vmx.set_option */
+};
+#define VMT_TS_NSOURCES		4
+extern const char *const vmt_ts_source_names[VMT_TS_NSOURCES];
+
+/* The time.synchronize.tools.* options: stored and reported only. */
+#define VMT_TS_TOOLS_PREFIX	"time.synchronize.tools."
+#define VMT_TS_NTOOLS		5
+extern const char *const vmt_ts_tools_options[VMT_TS_NTOOLS];
+
+
+struct vmt_timesync_stats {
+	uint64_t	st_samples;		/* host reads used */
+	uint64_t	st_rejected;		/* host reads not believed */
+	uint64_t	st_slews;		/* tc_adjtime() calls */
+	uint64_t	st_steps_fwd;		/* forward tc_setclock() */
+	uint64_t	st_steps_back;		/* backward tc_setclock() */
+	uint64_t	st_resume_msg;		/* OS_Resume, Time_Synchronize */
+	uint64_t	st_resume_cpt;		/* checkpoint, reset */
+	uint64_t	st_resume_disc;		/* gap found by polling */
+	int64_t		st_offset_ns;		/* last offset, guest - host */
+	int64_t		st_last_sync;		/* realtime s of last action */
+};
+
+struct vmt_timesync {
+	struct vmt_softc	*ts_sc;		/* [I] the transport */
+	kmutex_t		ts_lock;	/* guards [t] */
+	callout_t		ts_callout;	/* [t] next sample */
+	struct vmt_tspolicy	ts_policy;	/* [t] the decisions */
+	struct vmt_tsp_config	ts_cfg;		/* [t] what it runs with */
+	enum vmt_ts_mode	ts_mode;	/* [t] sysctl mode */
+	int			ts_host_flag;	/* [t] -1 unknown, 0, 1 */
+	enum vmt_ts_source	ts_flag_src;	/* [t] who set ts_host_flag */
+	bool			ts_guiopt_ok;	/* [t] GETGUIOPTIONS works */
+	bool			ts_lag_cmd_ok;	/* [t] GETTIMEFULL_WITH_LAG works */
+	int			ts_step_ms;	/* [t] step threshold, ms */
+	int			ts_allow_back;	/* [t] 0 or 1 */
+	int			ts_period_s;	/* [t] sampling period */
+	int			ts_tools_opt[VMT_TS_NTOOLS]; /* [t] stored */
+	u_int			ts_tc_gen;	/* [t] timecounter generation */
+	bool			ts_disc_valid;	/* [t] ts_disc_* hold */
+	int64_t			ts_disc_host_ns; /* [t] host time at last poll */
+	int64_t			ts_disc_up_ns;	/* [t] uptime at last poll */
+	struct timeval		ts_log_last;	/* [t] ratecheck(9) state */
+	struct vmt_timesync_stats ts_st;	/* [t] statistics */
+	struct sysctllog	*ts_log;	/* [I] our sysctl nodes */
+	bool			ts_dying;	/* [t] detach in progress */
+};
+
+/* vmt_timesync.c */
+void	vmt_ts_reconfigure(struct vmt_timesync *);
+void	vmt_ts_read_flag(struct vmt_timesync *);
+
+/* vmt_timesync_sysctl.c */
+void	vmt_ts_sysctl_setup(struct vmt_timesync *);
+
+#endif /* _DEV_VMT_VMT_TIMESYNCVAR_H_ */
