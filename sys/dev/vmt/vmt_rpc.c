@@ -116,6 +116,24 @@ vmt_rpc_fail(struct vmt_softc *sc, struct vm_rpc *rpc, const char *what,
 		    device_xname(sc->sc_dev), rpc->rpc_name, what, reg, val);
 }
 
+/*
+ * What the status of a payload or status step means: 0 to go on,
+ * VMT_RPC_RESTART for a checkpoint (the host kept the message, so the
+ * transfer starts over from its size step), or EIO, logged, for
+ * anything else.
+ */
+static int
+vmt_rpc_step(struct vmt_softc *sc, struct vm_rpc *rpc, uint16_t st,
+    const char *what, const char *reg, uint32_t val)
+{
+	if (st & VM_RPC_REPLY_SUCCESS)
+		return 0;
+	if (VMT_RPC_IS_CPT(st))
+		return VMT_RPC_RESTART;
+	vmt_rpc_fail(sc, rpc, what, reg, val);
+	return EIO;
+}
+
 /* A checkpoint was seen; report it upward at the next occasion. */
 static void
 vmt_rpc_checkpoint(struct vmt_softc *sc, struct vm_rpc *rpc)
@@ -195,6 +213,7 @@ vmt_rpc_send_once(struct vmt_softc *sc, struct vm_rpc *rpc, const char *buf,
 	uint32_t word;
 	uint16_t st;
 	size_t i, n;
+	int error;
 
 	vmt_rpc_frame(&frame, rpc, VM_RPC_SET_LENGTH);
 	frame.ebx.word = (uint32_t)len;
@@ -214,13 +233,8 @@ vmt_rpc_send_once(struct vmt_softc *sc, struct vm_rpc *rpc, const char *buf,
 		frame.edi.word = rpc->rpc_cookie2;
 		vmt_backdoor_hb_out(&frame);
 		rpc->rpc_stats.rs_hb++;
-		st = frame.ebx.part.high;
-		if (st & VM_RPC_REPLY_SUCCESS)
-			return 0;
-		if (VMT_RPC_IS_CPT(st))
-			return VMT_RPC_RESTART;
-		vmt_rpc_fail(sc, rpc, "send data", "ebx", frame.ebx.word);
-		return EIO;
+		return vmt_rpc_step(sc, rpc, frame.ebx.part.high, "send data",
+		    "ebx", frame.ebx.word);
 	}
 
 	for (i = 0; i < len; i += n) {
@@ -230,13 +244,9 @@ vmt_rpc_send_once(struct vmt_softc *sc, struct vm_rpc *rpc, const char *buf,
 		vmt_rpc_frame(&frame, rpc, VM_RPC_SET_DATA);
 		frame.ebx.word = word;
 		vmt_backdoor_cmd(&frame);
-		st = frame.ecx.part.high;
-		if (st & VM_RPC_REPLY_SUCCESS)
-			continue;
-		if (VMT_RPC_IS_CPT(st))
-			return VMT_RPC_RESTART;
-		vmt_rpc_fail(sc, rpc, "send data", "ecx", frame.ecx.word);
-		return EIO;
+		if ((error = vmt_rpc_step(sc, rpc, frame.ecx.part.high,
+		    "send data", "ecx", frame.ecx.word)) != 0)
+			return error;
 	}
 	return 0;
 }
@@ -253,7 +263,7 @@ vmt_rpc_drain(struct vmt_softc *sc, struct vm_rpc *rpc, uint32_t len,
 {
 	struct vm_backdoor frame;
 	uint32_t i;
-	uint16_t st;
+	int error;
 
 	if (len > VMT_RPC_DRAINMAX) {
 		vmt_rpc_fail(sc, rpc, "receive (message too long)", "ebx",
@@ -264,13 +274,9 @@ vmt_rpc_drain(struct vmt_softc *sc, struct vm_rpc *rpc, uint32_t len,
 		vmt_rpc_frame(&frame, rpc, VM_RPC_GET_DATA);
 		frame.ebx.word = dataid;
 		vmt_backdoor_cmd(&frame);
-		st = frame.ecx.part.high;
-		if (st & VM_RPC_REPLY_SUCCESS)
-			continue;
-		if (VMT_RPC_IS_CPT(st))
-			return VMT_RPC_RESTART;
-		vmt_rpc_fail(sc, rpc, "get data", "ecx", frame.ecx.word);
-		return EIO;
+		if ((error = vmt_rpc_step(sc, rpc, frame.ecx.part.high,
+		    "get data", "ecx", frame.ecx.word)) != 0)
+			return error;
 	}
 	return EMSGSIZE;
 }
@@ -282,7 +288,7 @@ vmt_rpc_recv_once(struct vmt_softc *sc, struct vm_rpc *rpc, char *buf,
 	struct vm_backdoor frame;
 	uint32_t len, i, n;
 	uint16_t st, dataid;
-	int result = 0;
+	int result = 0, error;
 
 	vmt_rpc_frame(&frame, rpc, VM_RPC_GET_LENGTH);
 	vmt_backdoor_cmd(&frame);
@@ -310,13 +316,9 @@ vmt_rpc_recv_once(struct vmt_softc *sc, struct vm_rpc *rpc, char *buf,
 		frame.ebp.word = rpc->rpc_cookie2;
 		vmt_backdoor_hb_in(&frame);
 		rpc->rpc_stats.rs_hb++;
-		st = frame.ebx.part.high;
-		if ((st & VM_RPC_REPLY_SUCCESS) == 0) {
-			if (VMT_RPC_IS_CPT(st))
-				return VMT_RPC_RESTART;
-			vmt_rpc_fail(sc, rpc, "get data", "ebx",
-			    frame.ebx.word);
-			return EIO;
+		if ((error = vmt_rpc_step(sc, rpc, frame.ebx.part.high,
+		    "get data", "ebx", frame.ebx.word)) != 0) {
+			return error;
 		}
 	} else {
 		for (i = 0; i < len; i += n) {
@@ -324,13 +326,9 @@ vmt_rpc_recv_once(struct vmt_softc *sc, struct vm_rpc *rpc, char *buf,
 			vmt_rpc_frame(&frame, rpc, VM_RPC_GET_DATA);
 			frame.ebx.word = dataid;
 			vmt_backdoor_cmd(&frame);
-			st = frame.ecx.part.high;
-			if ((st & VM_RPC_REPLY_SUCCESS) == 0) {
-				if (VMT_RPC_IS_CPT(st))
-					return VMT_RPC_RESTART;
-				vmt_rpc_fail(sc, rpc, "get data", "ecx",
-				    frame.ecx.word);
-				return EIO;
+			if ((error = vmt_rpc_step(sc, rpc, frame.ecx.part.high,
+			    "get data", "ecx", frame.ecx.word)) != 0) {
+				return error;
 			}
 			memcpy(buf + i, &frame.ebx.word, n);
 		}
@@ -340,13 +338,9 @@ vmt_rpc_recv_once(struct vmt_softc *sc, struct vm_rpc *rpc, char *buf,
 	vmt_rpc_frame(&frame, rpc, VM_RPC_GET_END);
 	frame.ebx.word = dataid;
 	vmt_backdoor_cmd(&frame);
-	st = frame.ecx.part.high;
-	if ((st & VM_RPC_REPLY_SUCCESS) == 0) {
-		if (VMT_RPC_IS_CPT(st))
-			return VMT_RPC_RESTART;
-		vmt_rpc_fail(sc, rpc, "ack data", "ecx", frame.ecx.word);
-		return EIO;
-	}
+	if ((error = vmt_rpc_step(sc, rpc, frame.ecx.part.high, "ack data",
+	    "ecx", frame.ecx.word)) != 0)
+		return error;
 	*lenp = len;
 	return result;
 }
