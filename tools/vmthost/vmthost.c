@@ -943,6 +943,38 @@ vmt_backdoor_cmd(struct vm_backdoor *f)
 }
 
 /* High-bandwidth transfers: the status comes back in EBX[31:16]. */
+
+/*
+ * What both directions do first: check the frame, charge the call,
+ * count it, and find the open channel the cookies name.  NULL means the
+ * call is answered already (EAX or the status in EBX[31:16] says how).
+ */
+static struct hchan *
+hb_enter(struct vmthost *h, struct vm_backdoor *f, uint32_t cookie1,
+    uint32_t cookie2, uint64_t *counter)
+{
+	struct hchan *c;
+
+	if (h == NULL || f->eax.word != VM_MAGIC ||
+	    f->edx.part.low != VM_PORT_RPC) {
+		f->eax.word = VM_BACKDOOR_FAIL;
+		return NULL;
+	}
+	(void)charge(h);
+	(*counter)++;
+	f->ebx.word = 0;
+	if (h->poweroff) {
+		f->ebx.part.high = VM_RPC_REPLY_POWEROFF | VM_RPC_REPLY_CLOSED;
+		return NULL;
+	}
+	if ((c = chan_lookup(h, f->edx.part.high, cookie1, cookie2)) == NULL)
+		return NULL;
+	if (c->closed) {
+		f->ebx.part.high = VM_RPC_REPLY_CLOSED;
+		return NULL;
+	}
+	return c;
+}
 void
 vmt_backdoor_hb_out(struct vm_backdoor *f)
 {
@@ -950,26 +982,10 @@ vmt_backdoor_hb_out(struct vm_backdoor *f)
 	struct hchan *c;
 	uint16_t st;
 
-	if (h == NULL || f->eax.word != VM_MAGIC ||
-	    f->edx.part.low != VM_PORT_RPC) {
-		f->eax.word = VM_BACKDOOR_FAIL;
-		return;
-	}
-	(void)charge(h);
-	h->st.hb_out++;
-	f->ebx.word = 0;
-	if (h->poweroff) {
-		f->ebx.part.high = VM_RPC_REPLY_POWEROFF | VM_RPC_REPLY_CLOSED;
-		return;
-	}
 	/* Sending: cookie 1 in EBP, cookie 2 in EDI, buffer in RSI. */
-	if ((c = chan_lookup(h, f->edx.part.high, f->ebp.word,
-	    f->edi.word)) == NULL)
+	if ((c = hb_enter(h, f, f->ebp.word, f->edi.word,
+	    h != NULL ? &h->st.hb_out : NULL)) == NULL)
 		return;
-	if (c->closed) {
-		f->ebx.part.high = VM_RPC_REPLY_CLOSED;
-		return;
-	}
 	if (!c->in_active || c->in_pos != 0 || f->ecx.word != c->in_len ||
 	    !h->cfg.hb)
 		return;
@@ -994,26 +1010,10 @@ vmt_backdoor_hb_in(struct vm_backdoor *f)
 	struct hmsg *m;
 	uint16_t st;
 
-	if (h == NULL || f->eax.word != VM_MAGIC ||
-	    f->edx.part.low != VM_PORT_RPC) {
-		f->eax.word = VM_BACKDOOR_FAIL;
-		return;
-	}
-	(void)charge(h);
-	h->st.hb_in++;
-	f->ebx.word = 0;
-	if (h->poweroff) {
-		f->ebx.part.high = VM_RPC_REPLY_POWEROFF | VM_RPC_REPLY_CLOSED;
-		return;
-	}
 	/* Receiving: cookie 1 in ESI, cookie 2 in EBP, buffer in RDI. */
-	if ((c = chan_lookup(h, f->edx.part.high, f->esi.word,
-	    f->ebp.word)) == NULL)
+	if ((c = hb_enter(h, f, f->esi.word, f->ebp.word,
+	    h != NULL ? &h->st.hb_in : NULL)) == NULL)
 		return;
-	if (c->closed) {
-		f->ebx.part.high = VM_RPC_REPLY_CLOSED;
-		return;
-	}
 	if (!c->receiving || (m = out_msg(h, c)) == NULL || !h->cfg.hb ||
 	    f->ecx.word > m->len - c->out_pos)
 		return;
