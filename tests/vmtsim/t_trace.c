@@ -476,7 +476,7 @@ static const char every_event[] =
     "at 23 tclo Capabilities_Register#x  # comment\n"
     "at 24 checkbox 0\n"
     "at 25 checkbox 1 push=0\n"
-    "at 26 cpt channel=tclo dir=send step=status count=3\n"
+    "at 26 cpt channel=tclo dir=recv step=status count=3\n"
     "at 27 drop 2\n"
     "at 28 poweroff\n";
 
@@ -535,7 +535,7 @@ ATF_TC_BODY(every_event_parses, tc)
 	ATF_CHECK_EQ(ev.u.checkbox.push, 0);
 	NEXT(TRACE_EV_CPT);
 	ATF_CHECK_EQ(ev.u.cpt.chan, TRACE_CHAN_TCLO);
-	ATF_CHECK_EQ(ev.u.cpt.dir, TRACE_DIR_SEND);
+	ATF_CHECK_EQ(ev.u.cpt.dir, TRACE_DIR_RECV);
 	ATF_CHECK_EQ(ev.u.cpt.step, TRACE_STEP_STATUS);
 	ATF_CHECK_EQ(ev.u.cpt.count, 3);
 	NEXT(TRACE_EV_DROP);
@@ -554,7 +554,7 @@ ev_string(const struct scn_seg *seg)
 {
 	static const char *const names[] = { "?", "TCLO", "HOST_STEP",
 	    "RATE", "CHECKBOX", "CPT", "DROP", "SUSPEND", "RESUME", "FREEZE",
-	    "THAW", "SAMPLE", "POWEROFF" };
+	    "THAW", "SAMPLE", "POWEROFF", "HOST_SLEW" };
 	static char buf[1024];
 	size_t i, n = 0;
 
@@ -563,7 +563,7 @@ ev_string(const struct scn_seg *seg)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s%s%s",
 		    i ? " " : "", names[seg->ev[i].type],
 		    seg->ev[i].type == SCN_EV_TCLO ? ":" : "",
-		    seg->ev[i].tclo);
+		    seg->ev[i].tclo != NULL ? seg->ev[i].tclo : "");
 	}
 	return buf;
 }

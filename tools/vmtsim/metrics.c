@@ -111,8 +111,7 @@ met_second(struct met *m, const struct vs_rec *r)
 	if ((r->flags & VS_F_FROZEN) == 0 && isfinite(s->slew_ppm) &&
 	    fabs(s->slew_ppm) > m->max_slew_ppm)
 		m->max_slew_ppm = fabs(s->slew_ppm);
-	if (r->flags & VS_F_DISABLED)
-		m->adj_disabled += s->adjust;
+	m->adj_disabled += s->adjust_off;
 
 	counted = met_counted(m, r);
 	rate_ok = counted && m->prev_ok && (r->flags & VS_F_NORATE) == 0;
