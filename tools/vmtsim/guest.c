@@ -122,6 +122,7 @@ struct guest {
 	int64_t			g_boot_freq;	/* tc_adjfreq() at the start */
 
 	uint64_t		g_rpc_errors;
+	uint64_t		g_catchups;
 	uint64_t		g_steps0, g_adjtimes0, g_adjfreqs0;
 	int64_t			g_end_ns;
 };
@@ -301,6 +302,7 @@ guest_thaw(struct guest *g)
 		g->g_backlog_ns = total;
 		g->g_backlog_t = guest_now(g);
 		g->g_catching = total > 0;
+		g->g_catchups += g->g_catching;
 	} else
 		g->g_backlog_ns = 0;
 	guest_set_rate(g);
@@ -849,11 +851,18 @@ static void
 guest_summary(struct guest *g)
 {
 	const struct vmthost_stats *st = vmthost_stats(g->g_host);
+	const struct vmthost_noise_stats *ns = vmthost_noise_stats(g->g_host);
 	struct vs_rec r;
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
 	r.type = VS_REC_END;
+	r.u.sum.reads = ns->reads;
+	r.u.sum.outliers = ns->outliers;
+	r.u.sum.stalls = ns->stalls;
+	r.u.sum.stall_max_ns = ns->stall_max_ns;
+	r.u.sum.catchups = g->g_catchups;
+	r.u.sum.stopcatchups = st->stopcatchup;
 	r.t_ns = g->g_end_ns;
 	/* What an administrator would read, to check those nodes too. */
 	r.u.sum.steps = (uint64_t)guest_sysctl("kern.timecounter.steps") -

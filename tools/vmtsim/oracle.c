@@ -32,13 +32,21 @@
 #define NS_PER_S	1e9
 #define NS_PER_US	1000.0
 #define PARETO_ALPHA	1.5
+#define OUTLIER_CAP	1000.0	/* outliers reach 1000 times their scale */
 /* The prior before the first read: the guest's boot clock, give or take. */
 #define PRIOR_SD_NS	1e10
 #define PRIOR_FREQ_SD	1e-3
 /* A read this many sd off, with no outlier model, is a jump. */
 #define JUMP_SIGMAS	10.0
-/* A confirmation agrees with the suspect read within this many sd. */
+/*
+ * A confirmation agrees with the suspect read within this many sd,
+ * plus what a rate change of up to CONFIRM_RATE explains: outliers
+ * come alone, so two reads that agree are the clock, jumped or turned.
+ */
 #define CONFIRM_SIGMAS	6.0
+#define CONFIRM_RATE	1e-3
+/* Two reads this far apart tell the new rate. */
+#define RATE_BASE_NS	5e8
 /* After a jump the rate may have changed too (vMotion). */
 #define JUMP_FREQ_SD	50e-6
 /* Innovations beyond this many sd, this many times on one side. */
@@ -108,14 +116,18 @@ oracle_init(struct oracle *o, const struct oracle_params *p, uint64_t raw,
 	o->P[1][1] = PRIOR_FREQ_SD * PRIOR_FREQ_SD;
 }
 
+/*
+ * The lag shrinks at the catch-up rate in true time, while the counter
+ * runs that much faster: per counter ns, by c / (1 + c).
+ */
 static double
 lag_at(const struct oracle *o, uint64_t raw)
 {
-	double l;
+	double c = o->p.catchup_ppm * 1e-6, l;
 
 	if (o->lag_ns <= 0)
 		return 0;
-	l = o->lag_ns - o->p.catchup_ppm * 1e-6 * raw_ns(o, o->lag_raw, raw);
+	l = o->lag_ns - c / (1 + c) * raw_ns(o, o->lag_raw, raw);
 	return l > 0 ? l : 0;
 }
 
@@ -128,38 +140,73 @@ oracle_host_ns(const struct oracle *o, uint64_t raw)
 	    lag_at(o, raw));
 }
 
+/*
+ * The backlog left is dropped: the guest's time stays that far behind
+ * for good, so host time minus lag moves up by it against the counter.
+ */
 void
 oracle_stop_catchup(struct oracle *o, uint64_t raw)
 {
+	o->h_frac += lag_at(o, raw);
 	o->lag_ns = 0;
 	o->lag_raw = raw;
+	renormalize(o);
 }
 
-/* Is a read with innovation nu (variance S) better explained as an outlier? */
-static bool
-outlier_likely(const struct oracle *o, double nu, double S)
+enum verdict { READ_NORMAL, READ_OUTLIER, READ_JUMP };
+
+/*
+ * What explains a read with innovation nu (variance S) best: the normal
+ * error, the heavy-tailed one (if the trace has it, and only up to its
+ * cap), or neither: the clock jumped.
+ */
+static enum verdict
+classify(const struct oracle *o, double nu, double S)
 {
 	double p = o->p.outlier_prob, s = o->p.outlier_ns, a, fn, fo;
 
 	a = fabs(nu);
 	if (p <= 0 || s <= 0)
-		return a > JUMP_SIGMAS * sqrt(S);
+		return a > JUMP_SIGMAS * sqrt(S) ? READ_JUMP : READ_NORMAL;
+	if (a > OUTLIER_CAP * s + JUMP_SIGMAS * sqrt(S))
+		return READ_JUMP;
 	fn = exp(-nu * nu / (2 * S)) / sqrt(2 * M_PI * S);
 	fo = PARETO_ALPHA / 2 * pow(s, PARETO_ALPHA) /
 	    pow(a > s ? a : s, PARETO_ALPHA + 1);
-	return p * fo > (1 - p) * fn;
+	return p * fo > (1 - p) * fn ? READ_OUTLIER : READ_NORMAL;
 }
 
+/*
+ * Restart the offset at the read z.  With a previous read at the same
+ * level ds ago (ds >= RATE_BASE_NS), take the rate the two show too.
+ */
 static void
-jump(struct oracle *o, double z, double R)
+jump(struct oracle *o, double z, double R, double ds, double dz)
 {
 	o->h_frac = z;
 	o->P[0][0] = R;
 	o->P[0][1] = o->P[1][0] = 0;
-	o->P[1][1] += JUMP_FREQ_SD * JUMP_FREQ_SD;
-	o->suspect = false;
+	if (ds >= RATE_BASE_NS) {
+		o->f = dz / ds - 1;
+		if (o->f > FREQ_MAX)
+			o->f = FREQ_MAX;
+		if (o->f < -FREQ_MAX)
+			o->f = -FREQ_MAX;
+		o->P[1][1] = 2 * R / (ds * ds) + 1e-10;
+	} else
+		o->P[1][1] += JUMP_FREQ_SD * JUMP_FREQ_SD;
 	o->run_len = 0;
 	o->n_jumps++;
+}
+
+static void
+set_suspect(struct oracle *o, uint64_t at, double z, double R)
+{
+	o->suspect = true;
+	o->sus_raw = at;
+	o->sus_base = o->h_base;
+	o->sus_frac = z;
+	o->sus_var = R;
 }
 
 /*
@@ -201,6 +248,7 @@ oracle_read(struct oracle *o, uint64_t enter, uint64_t exit_,
 	double w, frac, tvar, lag, z, R, S, nu, K0, K1, P00, P01, ds, sz;
 	int64_t lagl;
 	uint64_t at, prev;
+	enum verdict v;
 	bool stall;
 
 	o->n_reads++;
@@ -230,21 +278,23 @@ oracle_read(struct oracle *o, uint64_t enter, uint64_t exit_,
 	S = o->P[0][0] + R;
 	nu = z - o->h_frac;
 
-	if (outlier_likely(o, nu, S)) {
-		/* Where the suspect read puts this one. */
+	v = classify(o, nu, S);
+	if (v != READ_NORMAL) {
+		/* The suspect read before, and how this one relates to it. */
 		ds = o->suspect ? raw_ns(o, o->sus_raw, at) : 0;
-		sz = (double)(o->sus_base - o->h_base) + o->sus_frac +
-		    ds * (1 + o->f);
-		if (p->outlier_prob <= 0 || (o->suspect && fabs(z - sz) <=
-		    CONFIRM_SIGMAS * sqrt(o->sus_var + R + o->P[1][1] * ds * ds)))
-			jump(o, z, R);
-		else {
+		sz = (double)(o->sus_base - o->h_base) + o->sus_frac;
+		if (o->suspect && fabs(z - sz - ds * (1 + o->f)) <=
+		    CONFIRM_SIGMAS * sqrt(o->sus_var + R + o->P[1][1] * ds * ds) +
+		    CONFIRM_RATE * ds) {
+			jump(o, z, R, ds, z - sz);
+			o->suspect = false;
+		} else if (v == READ_JUMP) {
+			/* No outlier goes this far: a jump, maybe a turn next. */
+			jump(o, z, R, 0, 0);
+			set_suspect(o, at, z, R);
+		} else {
 			/* Set aside; a second read like it makes a jump. */
-			o->suspect = true;
-			o->sus_raw = at;
-			o->sus_base = o->h_base;
-			o->sus_frac = z;
-			o->sus_var = R;
+			set_suspect(o, at, z, R);
 			o->n_outliers++;
 			return;
 		}

@@ -90,6 +90,13 @@ struct vs_summary {
 	uint64_t	cpt_retries;	/* machdep.vmt0.rpc.cpt_retries */
 	uint64_t	backdoor_calls;	/* vmthost statistics, summed */
 	int64_t		simulated_ns;	/* true time simulated */
+	/* What the host's noise model did to this guest. */
+	uint64_t	reads;		/* host time reads answered */
+	uint64_t	outliers;	/* ... with a heavy-tailed error */
+	uint64_t	stalls;		/* calls with a vCPU stall */
+	int64_t		stall_max_ns;
+	uint64_t	catchups;	/* stun backlogs being caught up */
+	uint64_t	stopcatchups;	/* STOPCATCHUP calls */
 };
 
 struct vs_rec {
