@@ -80,6 +80,8 @@ struct vmthost {
 	struct vmthost_config cfg;
 	uint64_t	rng;
 	uint64_t	rs_call, rs_read, rs_outl, rs_stall; /* noise streams */
+	double		read_spare;	/* rs_read's second normal deviate */
+	bool		read_have_spare;
 	vmthost_clock_fn clock;
 	void		*clock_arg;
 	struct vmthost_hooks hooks;
@@ -144,12 +146,30 @@ sm_uniform(uint64_t *st)
 	return (double)((sm_next(st) >> 11) + 1) * 0x1.0p-53;
 }
 
+/* Box-Muller; the second deviate of each pair is kept for the next. */
 static double
-sm_normal(uint64_t *st)
+sm_normal(uint64_t *st, double *spare, bool *have)
 {
-	double u1 = sm_uniform(st), u2 = sm_uniform(st);
+	double u1, u2, m, s, c;
 
-	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+	if (*have) {
+		*have = false;
+		return *spare;
+	}
+	u1 = sm_uniform(st);
+	u2 = sm_uniform(st);
+	m = sqrt(-2.0 * log(u1));
+	sincos(2.0 * M_PI * u2, &s, &c);
+	*spare = m * s;
+	*have = true;
+	return m * c;
+}
+
+/* Round to the nearest integer, halves away from 0 (llround, cheaper). */
+static inline int64_t
+rnd(double x)
+{
+	return (int64_t)(x >= 0 ? x + 0.5 : x - 0.5);
 }
 
 /* scale * U^(-1/alpha): at least scale, at most cap. */
@@ -158,7 +178,7 @@ sm_pareto(uint64_t *st, int64_t scale, int64_t cap)
 {
 	double x = (double)scale * pow(sm_uniform(st), -1.0 / PARETO_ALPHA);
 
-	return x >= (double)cap ? cap : (int64_t)llround(x);
+	return x >= (double)cap ? cap : rnd(x);
 }
 
 static void *
@@ -757,12 +777,12 @@ charge(struct vmthost *h)
 
 	total = c->latency_ns + rng_below(h, c->jitter_ns);
 	if (c->call_jitter_ns > 0)
-		total += (int64_t)llround(-(double)c->call_jitter_ns *
+		total += rnd(-(double)c->call_jitter_ns *
 		    log(sm_uniform(&h->rs_call)));
 	if (c->read_at < 0)
 		at = rng_below(h, total + 1);
 	else
-		at = (int64_t)llround(c->read_at * (double)total);
+		at = rnd(c->read_at * (double)total);
 	if (c->stall_prob > 0 && sm_uniform(&h->rs_stall) <= c->stall_prob) {
 		before = (sm_next(&h->rs_stall) & 1) != 0;
 		stall = sm_pareto(&h->rs_stall, c->stall_ns,
@@ -792,8 +812,8 @@ read_error(struct vmthost *h)
 
 	h->nst.reads++;
 	if (c->read_error_ns > 0)
-		e = (int64_t)llround(sm_normal(&h->rs_read) *
-		    (double)c->read_error_ns);
+		e = rnd(sm_normal(&h->rs_read, &h->read_spare,
+		    &h->read_have_spare) * (double)c->read_error_ns);
 	if (c->outlier_prob > 0 && c->outlier_ns > 0 &&
 	    sm_uniform(&h->rs_outl) <= c->outlier_prob) {
 		o = sm_pareto(&h->rs_outl, c->outlier_ns,

@@ -139,8 +139,12 @@ guest_now(const struct guest *g)
 static int64_t
 guest_host_at(const struct guest *g, int64_t t)
 {
-	return g->g_info->host_epoch_ns + t + (int64_t)llround(g->g_hbase_off +
-	    (double)(t - g->g_hbase_t) * g->g_hrate_ppm * 1e-6);
+	double d = g->g_hbase_off + (double)(t - g->g_hbase_t) *
+	    g->g_hrate_ppm * 1e-6;
+
+	/* Rounded to the nearest ns, as llround() would, more cheaply. */
+	return g->g_info->host_epoch_ns + t +
+	    (int64_t)(d >= 0 ? d + 0.5 : d - 0.5);
 }
 
 static int64_t
@@ -360,11 +364,16 @@ guest_oracle_start(struct guest *g, int64_t boot_clock_ns)
 	g->g_oracle_on = true;
 }
 
+/*
+ * The oracle's offset now.  Like the clock's, it is taken at the
+ * current instant, which a call that stalled may have carried a little
+ * past the measurement's nominal time.
+ */
 static int64_t
-guest_oracle_offset(const struct guest *g, int64_t t)
+guest_oracle_offset(const struct guest *g)
 {
 	return oracle_host_ns(&g->g_or, kenv_counter_raw(g->g_ctr)) -
-	    guest_host_at(g, t);
+	    guest_host_now((void *)(uintptr_t)g);
 }
 
 /* --- measurements ------------------------------------------------------------ */
@@ -444,11 +453,11 @@ guest_emit_second(struct guest *g, int64_t t)
 	 * A second the VM slept through inside a backdoor call: its clock
 	 * stood still then, at about what it read before the call.
 	 */
-	r.u.sec.offset_ns = (slept ? g->g_frozen_rt_ns : rt) -
-	    guest_host_at(g, t);
+	r.u.sec.offset_ns = slept ? g->g_frozen_rt_ns - guest_host_at(g, t) :
+	    rt - guest_host_now(g);
 	if (g->g_oracle_on) {
 		r.u.sec.oracle_ns = slept ? g->g_frozen_or_ns -
-		    guest_host_at(g, t) : guest_oracle_offset(g, t);
+		    guest_host_at(g, t) : guest_oracle_offset(g);
 		r.flags |= VS_F_ORACLE;
 	}
 	(void)tc_adjfreq(&freq, NULL);
@@ -489,9 +498,9 @@ guest_emit_fine(struct guest *g, int64_t t)
 	r.flags = g->g_flags | g->g_recstart;
 	if (kenv_suspended())
 		r.flags |= VS_F_FROZEN;
-	r.u.sec.offset_ns = guest_realtime_ns() - guest_host_at(g, t);
+	r.u.sec.offset_ns = guest_realtime_ns() - guest_host_now(g);
 	if (g->g_oracle_on) {
-		r.u.sec.oracle_ns = guest_oracle_offset(g, t);
+		r.u.sec.oracle_ns = guest_oracle_offset(g);
 		r.flags |= VS_F_ORACLE;
 	}
 	guest_write(g, &r);

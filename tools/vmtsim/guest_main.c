@@ -42,8 +42,9 @@ static void
 write_rec(void *arg, const struct vs_rec *r)
 {
 	FILE *fp = arg;
+	size_t n = r->type == VS_REC_END ? sizeof(*r) : VS_REC_SHORT;
 
-	if (fwrite(r, sizeof(*r), 1, fp) != 1)
+	if (fwrite(r, n, 1, fp) != 1)
 		err(1, "write");
 }
 

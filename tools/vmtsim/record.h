@@ -37,6 +37,7 @@
 #ifndef _VMTSIM_RECORD_H_
 #define _VMTSIM_RECORD_H_
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum vs_rec_type {
@@ -108,5 +109,12 @@ struct vs_rec {
 		struct vs_summary	sum;	/* END */
 	} u;
 };
+
+/*
+ * On the pipe a SECOND or FINE record takes only its first
+ * VS_REC_SHORT bytes (the summary is big and comes once, at the END):
+ * a reader takes that many, then the rest if the type is VS_REC_END.
+ */
+#define VS_REC_SHORT	(offsetof(struct vs_rec, u) + sizeof(struct vs_second))
 
 #endif /* _VMTSIM_RECORD_H_ */

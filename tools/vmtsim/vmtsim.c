@@ -434,7 +434,10 @@ child_next(struct run *r, struct child *c)
 	struct vs_rec rec;
 
 	for (;;) {
-		if (fread(&rec, sizeof(rec), 1, c->in) != 1)
+		if (fread(&rec, VS_REC_SHORT, 1, c->in) != 1)
+			return false;
+		if (rec.type == VS_REC_END && fread((char *)&rec +
+		    VS_REC_SHORT, sizeof(rec) - VS_REC_SHORT, 1, c->in) != 1)
 			return false;
 		switch (rec.type) {
 		case VS_REC_FINE:
