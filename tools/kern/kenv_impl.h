@@ -16,6 +16,9 @@ void		kenv_sysctl_run_setups(void);
 /* subr_misc.c */
 bool		kenv_privileged(void);
 
+/* kern_ntptime.c */
+int64_t		kenv_ntp_rate_ppm(void);
+
 /* subr_prf.c */
 void		kenv_log_line(int, const char *);
 
