@@ -46,6 +46,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/systm.h>
 #include <sys/callout.h>
 #include <sys/device.h>
+#include <sys/kernel.h>
 #include <sys/mutex.h>
 #include <sys/stdarg.h>
 #include <sys/syslog.h>

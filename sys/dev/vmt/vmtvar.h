@@ -220,7 +220,7 @@ struct vmt_hosttime {
 	uint32_t	ht_lag_us;	/* interrupt lag (WITH_LAG only) */
 };
 bool	vmt_probe(void);
-int	vmt_get_version(uint32_t *version, uint32_t *vmx_type);
+int	vmt_get_version(uint32_t *, uint32_t *);
 int	vmt_get_hz(uint64_t *tsc_hz, uint32_t *bus_hz);
 int	vmt_get_time_full(struct vmt_hosttime *, bool with_lag);
 int	vmt_get_gui_options(uint32_t *options);
