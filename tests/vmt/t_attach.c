@@ -273,6 +273,34 @@ ATF_TC_BODY(detach_after_no_backdoor, tc)
 	ATF_CHECK(!kenv_pmf_registered("vmt0"));
 }
 
+/*
+ * Without options VMT_TIMESYNC the driver never sets the clock; NetBSD's
+ * machdep.vmt0.clock_sync.period is there, reads 0 (off), accepts 0
+ * and refuses to turn on what this kernel does not have.
+ */
+ATF_TC_WITHOUT_HEAD(clock_sync_period_notimesync);
+ATF_TC_BODY(clock_sync_period_notimesync, tc)
+{
+	struct vmthost *h = h_boot(NULL);
+	int64_t v = -1;
+
+	(void)h_attach(h);
+	ATF_REQUIRE_EQ(kenv_sysctl_getint("machdep.vmt0.clock_sync.period",
+	    &v), 0);
+	ATF_CHECK_EQ(v, 0);
+	ATF_CHECK_EQ(kenv_sysctl_setint("machdep.vmt0.clock_sync.period", 0),
+	    0);
+	ATF_CHECK_EQ(kenv_sysctl_setint("machdep.vmt0.clock_sync.period", 60),
+	    EOPNOTSUPP);
+	ATF_CHECK_EQ(kenv_sysctl_setint("machdep.vmt0.clock_sync.period", -1),
+	    EINVAL);
+	ATF_REQUIRE_EQ(kenv_sysctl_getint("machdep.vmt0.clock_sync.period",
+	    &v), 0);
+	ATF_CHECK_EQ(v, 0);
+	ATF_CHECK_EQ(kenv_sysctl_getint("machdep.vmt0.timesync.period", &v),
+	    ENOENT);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, probe_no_vmware);
@@ -286,5 +314,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, stop_catchup_and_unknown);
 	ATF_TP_ADD_TC(tp, detach_after_failed_attach);
 	ATF_TP_ADD_TC(tp, detach_after_no_backdoor);
+	ATF_TP_ADD_TC(tp, clock_sync_period_notimesync);
 	return atf_no_error();
 }

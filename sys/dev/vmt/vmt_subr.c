@@ -93,10 +93,38 @@ vmt_sysctl_stat(SYSCTLFN_ARGS)
 	return sysctl_lookup(SYSCTLFN_CALL(&node));
 }
 
+#ifndef VMT_TIMESYNC
+/*
+ * machdep.vmt0.clock_sync.period, NetBSD's knob for how often vmt(4)
+ * sets the clock from the host, 0 meaning never.  Without options
+ * VMT_TIMESYNC this driver never sets the clock: the period reads 0,
+ * writing 0 succeeds (so an /etc/sysctl.conf that turns the periodic
+ * sync off keeps working), and any other period fails with EOPNOTSUPP.
+ * With the option, the time-sync module provides the node instead.
+ */
+static int
+vmt_sysctl_clock_sync_period(SYSCTLFN_ARGS)
+{
+	struct sysctlnode node = *rnode;
+	int period = 0, error;
+
+	node.sysctl_data = &period;
+	error = sysctl_lookup(SYSCTLFN_CALL(&node));
+	if (error || newp == NULL)
+		return error;
+	if (period < 0)
+		return EINVAL;
+	return period == 0 ? 0 : EOPNOTSUPP;
+}
+#endif
+
 static int
 vmt_sysctl_attach(struct vmt_softc *sc)
 {
 	const struct sysctlnode *machdep, *rpc;
+#ifndef VMT_TIMESYNC
+	const struct sysctlnode *clock_sync;
+#endif
 	size_t i;
 	int error;
 
@@ -118,6 +146,20 @@ vmt_sysctl_attach(struct vmt_softc *sc)
 		    CTLFLAG_READONLY, CTLTYPE_QUAD, vmt_stats[i].vs_name,
 		    SYSCTL_DESCR(vmt_stats[i].vs_descr),
 		    vmt_sysctl_stat, 0, (void *)sc, 0, CTL_CREATE, CTL_EOL);
+#ifndef VMT_TIMESYNC
+	if (error == 0)
+		error = sysctl_createv(&sc->sc_log, 0, &sc->sc_sysctl_node,
+		    &clock_sync, 0, CTLTYPE_NODE, "clock_sync",
+		    SYSCTL_DESCR("Clock synchronisation with the host"),
+		    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL);
+	if (error == 0)
+		error = sysctl_createv(&sc->sc_log, 0, &clock_sync, NULL,
+		    CTLFLAG_READWRITE, CTLTYPE_INT, "period",
+		    SYSCTL_DESCR("Seconds between clock synchronisations; "
+		    "0: none (this kernel has no options VMT_TIMESYNC)"),
+		    vmt_sysctl_clock_sync_period, 0, NULL, 0,
+		    CTL_CREATE, CTL_EOL);
+#endif
 	if (error != 0) {
 		sysctl_teardown(&sc->sc_log);
 		sc->sc_sysctl_node = NULL;
