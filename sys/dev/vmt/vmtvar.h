@@ -290,4 +290,26 @@ void	vmt_timesync_detach(struct vmt_softc *);
 #endif
 #endif /* _KERNEL */
 
+#if defined(_KERNEL) && (defined(__i386__) || defined(__x86_64__))
+#include <dev/vmt/vmtreg.h>
+/*
+ * vmt_hvcall(): one low-bandwidth backdoor command for NetBSD's x86
+ * machine-dependent code, which includes this header for it
+ * (identcpu.c to confirm VMware, lapic.c for GET_VCPU_INFO) whether or
+ * not vmt is configured, and before anything attaches: so it is inline
+ * here rather than behind vmt_backdoor.h.  regs[] receives EAX, EBX,
+ * ECX, EDX, ESI and EDI as the hypervisor left them.
+ */
+static __inline void
+vmt_hvcall(uint8_t cmd, u_int regs[6])
+{
+	__asm__ __volatile__("inl %%dx, %%eax"
+	    : "=a" (regs[0]), "=b" (regs[1]), "=c" (regs[2]), "=d" (regs[3]),
+	      "=S" (regs[4]), "=D" (regs[5])
+	    : "a" (VM_MAGIC), "b" (~VM_MAGIC), "c" ((u_int)cmd),
+	      "d" (VM_PORT_CMD)
+	    : "memory");
+}
+#endif
+
 #endif /* _DEV_VMT_VMTVAR_H_ */
