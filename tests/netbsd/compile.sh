@@ -18,6 +18,9 @@
 # replaces one of NetBSD's (sys/kern/kern_tc.c) is selected in both
 # states; a file selected in no state is an error.
 #
+# Also compiles, in every state, what NetBSD-current's x86 identcpu.c
+# and lapic.c need of <dev/vmt/vmtreg.h> and <dev/vmt/vmtvar.h>.
+#
 # Prints one line per file, architecture and option state, a summary
 # per architecture and state, and a final count line.  Exit status 0 if
 # everything compiled, 1 if anything failed, 2 if it could not run.
@@ -159,6 +162,45 @@ for src in $(cd "$REPO" && find sys -name '*.c' | sort); do
 	done
 done
 
+# NetBSD-current's x86 identcpu.c and lapic.c include <dev/vmt/vmtreg.h>
+# and <dev/vmt/vmtvar.h> for vmt_hvcall() and its constants, whether or
+# not vmt is configured: a drop-in sys/dev/vmt must keep serving them.
+mkdir -p "$OBJ/consumers"
+cat > "$OBJ/consumers/hvcall_user.c" <<'EOF'
+/* What NetBSD-current's x86 identcpu.c and lapic.c use of dev/vmt. */
+#include <sys/cdefs.h>
+#include <sys/param.h>
+#include <sys/systm.h>
+
+#include <dev/vmt/vmtreg.h>
+#include <dev/vmt/vmtvar.h>
+
+bool	tier_is_vmware(void);
+bool	tier_x2apic_ok(void);
+
+bool
+tier_is_vmware(void)
+{
+	u_int regs[6];
+
+	vmt_hvcall(VM_CMD_GET_VERSION, regs);
+	return regs[1] == VM_MAGIC;
+}
+
+bool
+tier_x2apic_ok(void)
+{
+	u_int regs[6];
+
+	vmt_hvcall(VM_CMD_GET_VCPU_INFO, regs);
+	return !ISSET(regs[0], VCPUINFO_VCPU_RESERVED) &&
+	    ISSET(regs[0], VCPUINFO_LEGACY_X2APIC);
+}
+EOF
+for st in ts nots; do
+	echo "@hvcall_user $st" >> "$OBJ/plan"
+done
+
 ok=0
 bad=0
 for arch in amd64 i386; do
@@ -173,26 +215,35 @@ for arch in amd64 i386; do
 		esac
 		n=0
 		nok=0
+		nsys=0
 		for src in $(awk -v s=$st '$2 == s { print $1 }' "$OBJ/plan"); do
-			o=$OBJ/obj/$arch-$st/${src%.c}.o
+			case $src in
+			@*)	c=$OBJ/consumers/${src#@}.c
+				o=$OBJ/obj/$arch-$st/${src#@}.o
+				src="NetBSD-current identcpu.c/lapic.c: vmt_hvcall()" ;;
+			*)	c=$REPO/$src
+				o=$OBJ/obj/$arch-$st/${src%.c}.o
+				nsys=$((nsys + 1)) ;;
+			esac
 			mkdir -p "$(dirname "$o")"
 			# shellcheck disable=SC2086
 			if $CC $KFLAGS $aflags -I"$OBJ/opt/$st" \
 			    -I"$OBJ/inc/$arch" -I"$REPO/sys" -I"$COMPAT" \
 			    -I"$NB/sys/arch" -I"$NB/sys" -I"$NB/common/include" \
-			    -c "$REPO/$src" -o "$o" > "$o.log" 2>&1; then
-				printf 'ok    %-6s %-16s %s\n' $arch "$label" $src
+			    -c "$c" -o "$o" > "$o.log" 2>&1; then
+				printf 'ok    %-6s %-16s %s\n' $arch "$label" "$src"
 				nok=$((nok + 1))
 			else
-				printf 'FAIL  %-6s %-16s %s\n' $arch "$label" $src
+				printf 'FAIL  %-6s %-16s %s\n' $arch "$label" "$src"
 				grep -E 'error|warning' "$o.log" | head -n 12 |
 				    sed "s|$NB/|\$NETBSDSRCDIR/|g; s|$REPO/||g; s/^/      /"
 				echo "      (all of it: $o.log)"
 			fi
 			n=$((n + 1))
 		done
-		echo "$arch $label: $n files, $nok ok, $((n - nok)) failed" \
-		    >> "$OBJ/summary"
+		echo "$arch $label: $n compiled ($nsys sys/ files and" \
+		    "$((n - nsys)) use of vmt_hvcall), $nok ok," \
+		    "$((n - nok)) failed" >> "$OBJ/summary"
 		ok=$((ok + nok))
 		bad=$((bad + n - nok))
 	done
