@@ -109,10 +109,10 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define TC_U64_MAX	(~(uint64_t)0)
 
 /*
- * th_adjustment + tc_freq_adj is clamped to +-1/8 s per second before
- * it goes into the scale, far beyond anything kern_ntptime.c produces
- * (MAXPHASE and MAXFREQ bound it to a few percent), so that no
- * combination can overflow the scale.
+ * ntp_update_second()'s adjustment plus tc_adjfreq()'s correction is
+ * clamped to +-1/8 s per second before it goes into the scale, far
+ * beyond anything kern_ntptime.c produces (MAXPHASE and MAXFREQ bound
+ * it to a few percent), so that no combination can overflow the scale.
  */
 #define TC_ADJ_LIMIT	(((int64_t)1000000000 / 8) << 32)
 
@@ -197,7 +197,8 @@ static struct timehands tc_hands[TC_NHANDS] = {
 };
 CTASSERT(TC_NHANDS == 10);
 
-static struct timehands *volatile timehands = &tc_hands[0]; /* [L] */
+/* Written under [L], read lock-free (tc_hands_enter()). */
+static struct timehands *volatile timehands = &tc_hands[0];
 
 struct timecounter *timecounter = &dummy_timecounter;	/* [L] chosen */
 static struct timecounter *timecounters = &dummy_timecounter; /* [L] */
@@ -1307,7 +1308,9 @@ pps_ref_event(struct pps_state *pps, int event, struct bintime *ref_ts,
 		tcount = tc_count_now(th);
 		if (gen != th->th_generation)
 			gen = 0;
-		if (pps->capgen == 0 || pps->capgen != pps->capth->th_generation ||
+		/* A windup between capture and now: drop the event. */
+		if (pps->capgen == 0 ||
+		    pps->capgen != pps->capth->th_generation ||
 		    gen == 0 || gen != pps->capgen)
 			return;
 	}

@@ -314,7 +314,8 @@ ATF_TC_BODY(slew_replace_and_step, tc)
 	start = h_now_ns() - kenv_now();
 	kenv_run_for(5 * NS);
 	gained = h_now_ns() - kenv_now() - start;
-	ATF_REQUIRE_MSG(llabs(gained) <= 2, "gained %lld ns", (long long)gained);
+	ATF_REQUIRE_MSG(llabs(gained) <= 2, "gained %lld ns",
+	    (long long)gained);
 
 	delta = (int64_t)1000000 * 86400 * 366;
 	ATF_REQUIRE_EQ(tc_adjtime(NULL, &delta), EINVAL);

@@ -376,7 +376,8 @@ kenv_ticks_until_needed(void)
 	/* A windup before half the counter wrapped since the last one. */
 	t = kenv_windup_vt + kc->kc_wrap_ns;
 	if (t - kenv_tick_ns >= kenv_next_tick_vt)
-		n = MIN(n, (uint64_t)((t - kenv_next_tick_vt) / kenv_tick_ns) + 1);
+		n = MIN(n, (uint64_t)((t - kenv_next_tick_vt) /
+		    kenv_tick_ns) + 1);
 	else
 		n = 1;
 
