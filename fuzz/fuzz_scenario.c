@@ -88,7 +88,7 @@ fuzz_sink(void *arg, const struct vs_rec *r)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	counter = guest_kernel_boot(1000000000ULL, 64);
+	counter = guest_kernel_boot(1000000000ULL, 32);
 	return 0;
 }
 

@@ -115,7 +115,7 @@ world_boot(const struct setup *s)
 	W.w_ppm = s->ppm;
 	W.w_wander = s->wander;
 	kenv_boot(100);
-	W.w_tc = kenv_counter_create("tsc", 2000000000, 64, 1000, s->ppm);
+	W.w_tc = kenv_counter_create("tsc", 2000000000, 32, 1000, s->ppm);
 	ATF_REQUIRE_EQ(kenv_sysctl_setint("kern.timecounter.timestepwarnings",
 	    1), 0);
 	t = VMTHOST_EPOCH_2026 + s->offset_ns;
@@ -528,7 +528,8 @@ ATF_TC_BODY(sysctl_validation, tc)
 	check_bad_int("machdep.vmt0.timesync.period", 0);
 	check_bad_int("machdep.vmt0.timesync.period", 3601);
 	check_bad_int("machdep.vmt0.timesync.period", -5);
-	check_bad_int("machdep.vmt0.clock_sync.period", 0);
+	check_bad_int("machdep.vmt0.clock_sync.period", -1);
+	check_bad_int("machdep.vmt0.clock_sync.period", 3601);
 	check_bad_int("machdep.vmt0.timesync.step_threshold", 0);
 	check_bad_int("machdep.vmt0.timesync.step_threshold", 86400001);
 	check_bad_int("machdep.vmt0.timesync.allow_backward", 2);

@@ -62,7 +62,7 @@ boot(const struct vmthost_config *cfg)
 	struct vmthost *h;
 
 	kenv_boot(100);
-	kenv_counter_create("tsc", 1000000000, 64, 1000, 0.0);
+	kenv_counter_create("tsc", 1000000000, 32, 1000, 0.0);
 	h = vmthost_create(cfg);
 	ATF_REQUIRE(h != NULL);
 	kenv_run_for(S);

@@ -54,6 +54,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/callout.h>
+#include <sys/kernel.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
 #include <sys/proc.h>
@@ -168,7 +169,7 @@ ovt_adjtime(int64_t us)
 		tv.tv_usec += US_PER_S;
 		tv.tv_sec--;
 	}
-	(void)adjtime1(&tv, NULL, curproc);
+	adjtime1(&tv, NULL, curproc);
 }
 
 /* TimeSyncSetSlewState(): turning it off resets the slew to nominal. */

@@ -404,8 +404,12 @@ guest_off_calls(struct guest *g)
 	int64_t pending = 0, freq = 0;
 	uint32_t n;
 
+	struct timeval old;
+
 	vmtsim_tc_counts(&c[0], &c[1], &c[2]);
 	(void)tc_adjtime(&pending, NULL);
+	adjtime1(NULL, &old, kenv_curproc());
+	pending += (int64_t)old.tv_sec * 1000000 + old.tv_usec;
 	(void)tc_adjfreq(&freq, NULL);
 	n = (uint32_t)(c[0] - g->g_off_snap[0]);
 	if (pending != 0 || freq != g->g_boot_freq)
@@ -802,6 +806,14 @@ guest_sysctl(const char *name)
 	return v;
 }
 
+/* kern_tc.c's own slews, and adjtime(2)'s (the ovt baseline's). */
+static uint64_t
+guest_adjtimes(void)
+{
+	return (uint64_t)guest_sysctl("kern.timecounter.adjtimes") +
+	    kenv_adjtime_count();
+}
+
 /* Set the clock as the trace says, then let the policy at it. */
 static int
 guest_start(struct guest *g, const struct guest_run *r, char *err,
@@ -833,7 +845,7 @@ guest_start(struct guest *g, const struct guest_run *r, char *err,
 	/* The harness's own step above is not the policy's. */
 	kenv_log_set_hook(guest_log, g);
 	g->g_steps0 = (uint64_t)guest_sysctl("kern.timecounter.steps");
-	g->g_adjtimes0 = (uint64_t)guest_sysctl("kern.timecounter.adjtimes");
+	g->g_adjtimes0 = guest_adjtimes();
 	g->g_adjfreqs0 = (uint64_t)guest_sysctl("kern.timecounter.adjfreqs");
 	if (strcmp(r->policy, "vmt") == 0)
 		guest_oracle_start(g, clk);
@@ -876,8 +888,7 @@ guest_summary(struct guest *g)
 	/* What an administrator would read, to check those nodes too. */
 	r.u.sum.steps = (uint64_t)guest_sysctl("kern.timecounter.steps") -
 	    g->g_steps0;
-	r.u.sum.adjtimes = (uint64_t)guest_sysctl(
-	    "kern.timecounter.adjtimes") - g->g_adjtimes0;
+	r.u.sum.adjtimes = guest_adjtimes() - g->g_adjtimes0;
 	r.u.sum.adjfreqs = (uint64_t)guest_sysctl(
 	    "kern.timecounter.adjfreqs") - g->g_adjfreqs0;
 	r.u.sum.rpc_errors = g->g_rpc_errors;
