@@ -81,6 +81,8 @@ struct guest {
 	int64_t			g_hbase_t;
 	double			g_hbase_off;
 	double			g_hrate_ppm;
+	bool			g_hint;		/* rate 0, off whole: g_hoff_i */
+	int64_t			g_hoff_i;
 
 	/* Interrupt lag: a standing part and the backlog of a stun. */
 	int64_t			g_lag_standing_ns;
@@ -139,8 +141,13 @@ guest_now(const struct guest *g)
 static int64_t
 guest_host_at(const struct guest *g, int64_t t)
 {
-	double d = g->g_hbase_off + (double)(t - g->g_hbase_t) *
-	    g->g_hrate_ppm * 1e-6;
+	double d;
+
+	/* The common case, a host clock that only steps: integers. */
+	if (g->g_hint)
+		return g->g_info->host_epoch_ns + t + g->g_hoff_i;
+	d = g->g_hbase_off + (double)(t - g->g_hbase_t) * g->g_hrate_ppm *
+	    1e-6;
 
 	/* Rounded to the nearest ns, as llround() would, more cheaply. */
 	return g->g_info->host_epoch_ns + t +
@@ -210,6 +217,15 @@ guest_adjustments(void)
 
 	vmtsim_tc_counts(&s, &t, &f);
 	return s + t + f;
+}
+
+/* The host clock's model changed: can it take the integer path? */
+static void
+guest_host_model(struct guest *g)
+{
+	g->g_hint = g->g_hrate_ppm == 0 && g->g_hbase_off == nearbyint(
+	    g->g_hbase_off) && fabs(g->g_hbase_off) < 9e15;
+	g->g_hoff_i = g->g_hint ? (int64_t)g->g_hbase_off : 0;
 }
 
 /* --- oscillator, lag and catch-up ----------------------------------------- */
@@ -659,6 +675,7 @@ guest_events(struct guest *g, const struct scn_seg *seg)
 			break;
 		case SCN_EV_HOST_STEP:
 			g->g_hbase_off += (double)ev->u.step_ns;
+			guest_host_model(g);
 			g->g_flags |= VS_F_HOSTSTEP;
 			guest_fine_start(g);
 			break;
@@ -728,6 +745,7 @@ guest_segment(struct guest *g, const struct scn_seg *seg)
 	g->g_hbase_t = seg->t0_ns;
 	g->g_hbase_off = seg->host_off_ns;
 	g->g_hrate_ppm = seg->host_ppm;
+	guest_host_model(g);
 	if (seg->frozen) {
 		/* Unless the VM already slept through it in a call. */
 		if (guest_now(g) < seg->t1_ns && !kenv_suspended())
@@ -832,6 +850,7 @@ guest_start(struct guest *g, const struct guest_run *r, char *err,
 	g->g_ctr = r->counter;
 	g->g_t0 = kenv_now();
 	g->g_limit_ns = r->limit_ns > 0 ? r->limit_ns : INT64_MAX;
+	guest_host_model(g);
 	if (in->duration_ns > 0 && in->duration_ns < g->g_limit_ns)
 		g->g_limit_ns = in->duration_ns;
 	g->g_ppm = kenv_counter_ppm(g->g_ctr);

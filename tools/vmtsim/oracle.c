@@ -64,7 +64,7 @@ raw_ns(const struct oracle *o, uint64_t from, uint64_t to)
 {
 	if (to <= from)
 		return 0;
-	return (double)(to - from) * NS_PER_S / (double)o->p.hz;
+	return (double)(to - from) * o->ns_per_count;
 }
 
 static void
@@ -110,6 +110,7 @@ oracle_init(struct oracle *o, const struct oracle_params *p, uint64_t raw,
 	o->p = *p;
 	if (o->p.hz == 0)
 		o->p.hz = 1000000000ULL;
+	o->ns_per_count = NS_PER_S / (double)o->p.hz;
 	o->ref_raw = raw;
 	o->h_base = host_ns;
 	o->P[0][0] = PRIOR_SD_NS * PRIOR_SD_NS;

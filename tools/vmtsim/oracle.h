@@ -72,6 +72,7 @@ struct oracle_params {
 
 struct oracle {
 	struct oracle_params p;
+	double		ns_per_count;	/* 1e9 / hz */
 	bool		started;	/* a read has been used */
 	uint64_t	ref_raw;	/* the state is at this counter value */
 	int64_t		h_base;		/* h = h_base + h_frac, ns */
