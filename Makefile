@@ -8,7 +8,8 @@
 #	make test SANITIZE=1	the same under ASan + UBSan (separate $(O))
 #	make tsan		kern_tc's readers under ThreadSanitizer (clang)
 #	make fuzz		libFuzzer targets (clang), FUZZ_SECONDS each
-#	make bench		replay every bundled trace, print the table
+#	make bench		replay every bundled trace, print and write the
+#				README's results
 #	make run		the main job: a bundled trace, side by side
 #
 # Each directory adds to the variables below in its own *.mk fragment:
@@ -193,7 +194,8 @@ run: all
 	$(O)/bin/vmtsim tools/vmtsim/traces/steady.trace
 
 bench: all
-	tools/vmtsim/bench.sh $(O)/bin/vmtsim tools/vmtsim/traces
+	tools/vmtsim/bench.sh --readme README.md $(O)/bin/vmtsim \
+	    tools/vmtsim/traces
 
 clean:
 	rm -rf build

@@ -305,6 +305,63 @@ rep_table(FILE *fp, const struct rep_run *run)
 	table_print(fp, &t);
 }
 
+/* --- Markdown --------------------------------------------------------------- */
+
+static int
+policy_index(const struct rep_run *run, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < run->npol; i++)
+		if (strcmp(run->pol[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+rep_markdown(FILE *fp, const struct rep_run *run)
+{
+	static const char *const order[] = { "oracle", "vmt", "netbsd", "ovt",
+	    "none" };
+	char c[10][CELL_MAX], b1[CELL_MAX], b2[CELL_MAX];
+	const struct met_result *r;
+	size_t i, len;
+	int k;
+
+	len = strlen(run->trace);
+	if (len > 6 && strcmp(run->trace + len - 6, ".trace") == 0)
+		len -= 6;
+	fprintf(fp, "| %.*s | %s |", (int)len, run->trace,
+	    rep_fmt_time(b1, sizeof(b1), run->simulated_s));
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		k = policy_index(run, order[i]);
+		if (k < 0 || run->res[k].counted_s == 0) {
+			fprintf(fp, " %s |", NA);
+			continue;
+		}
+		accuracy_row(c, run, (size_t)k);
+		if (k == run->oracle)
+			fprintf(fp, " %s |", c[1]);
+		else
+			fprintf(fp, " %s (%s) |", c[2], c[1]);
+	}
+	fputc('\n', fp);
+
+	fprintf(fp, "| %.*s |", (int)len, run->trace);
+	if ((k = policy_index(run, "vmt")) < 0) {
+		for (i = 0; i < 7; i++)
+			fprintf(fp, " %s |", NA);
+		fputc('\n', fp);
+		return;
+	}
+	r = &run->res[k];
+	accuracy_row(c, run, (size_t)k);
+	recovery_cell(b2, r);
+	fprintf(fp, " %s | %s | %s | %s | %s |", c[1], c[3], c[4], c[6], b2);
+	action_row(c, run, (size_t)k);
+	fprintf(fp, " %s | %s |\n", c[1], c[6]);
+}
+
 /* --- JSON ----------------------------------------------------------------- */
 
 /* Trace names are file names: escape what JSON requires. */

@@ -68,6 +68,12 @@ void	rep_table(FILE *, const struct rep_run *);
 void	rep_json(FILE *, const struct rep_run *);
 
 /*
+ * Two Markdown table rows (make bench): every policy's RMS as a ratio
+ * to the oracle's, then vmt's figures in detail.
+ */
+void	rep_markdown(FILE *, const struct rep_run *);
+
+/*
  * Numbers as the table prints them, into buf: a duration with its unit
  * ("2.23 us" with a micro sign, "3.43 ms", "5090 s", "1.4 h"), a ratio
  * ("1.00", "31.4", "4890", "1.2e5").

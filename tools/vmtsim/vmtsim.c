@@ -73,6 +73,7 @@ struct opts {
 	const char	*tsv;
 	const char	*plot;
 	bool		json;
+	bool		markdown;
 	double		limit_s;
 	double		settle_s;
 };
@@ -127,7 +128,8 @@ static void __attribute__((__noreturn__))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: vmtsim [-p policy,...] [-s seed] [-o series.tsv] [--json]\n"
+	    "usage: vmtsim [-p policy,...] [-s seed] [-o series.tsv]"
+	    " [--json | --markdown]\n"
 	    "              [--limit seconds] [--settle seconds]"
 	    " [--plot file.svg|file.png]\n"
 	    "              trace ...\n"
@@ -207,10 +209,11 @@ parse_seconds(const char *s, const char *what, double min, double *out)
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_LIMIT, OPT_SETTLE, OPT_PLOT };
+enum { OPT_JSON = 256, OPT_LIMIT, OPT_SETTLE, OPT_PLOT, OPT_MARKDOWN };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "markdown", no_argument, NULL, OPT_MARKDOWN },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "settle", required_argument, NULL, OPT_SETTLE },
 	{ "plot", required_argument, NULL, OPT_PLOT },
@@ -252,6 +255,9 @@ parse_args(struct opts *o, int argc, char **argv)
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_MARKDOWN:
+			o->markdown = true;
+			break;
 		case OPT_LIMIT:
 			if (parse_seconds(optarg, "limit", 1e-9,
 			    &o->limit_s) != 0)
@@ -271,6 +277,10 @@ parse_args(struct opts *o, int argc, char **argv)
 	}
 	if (optind == argc) {
 		warnx("no trace given");
+		usage();
+	}
+	if (o->json && o->markdown) {
+		warnx("--json and --markdown do not go together");
 		usage();
 	}
 	if ((o->tsv != NULL || o->plot != NULL) && argc - optind > 1) {
@@ -687,6 +697,8 @@ main(int argc, char **argv)
 		if (o.json) {
 			rep_json(stdout, &r->rep);
 			printf("%s\n", n > 1 && i < n - 1 ? "," : "");
+		} else if (o.markdown) {
+			rep_markdown(stdout, &r->rep);
 		} else {
 			if (i > 0)
 				printf("\n");
