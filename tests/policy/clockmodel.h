@@ -90,6 +90,13 @@ struct cm {
 	double	 force_width_ns;	/* > 0: next sample's width */
 	double	 force_bias_ns;		/* added to next sample's offset */
 
+	/* A kernel that refuses: tc_adjtime() / tc_adjfreq() fail. */
+	bool	 refuse_slew;
+	bool	 refuse_freq;
+	long	 refused;	/* refusals reported to the policy */
+	long	 mirror_bad;	/* samples after which the policy's
+				 * pending slew differed from ours */
+
 	/* Counters of what the policy did. */
 	long	 samples;
 	long	 slews;		/* SLEW decisions with nonzero slew */

@@ -122,6 +122,26 @@ setup_default(struct setup *s)
 	s->attach = true;
 }
 
+/* kern_tc's timestepwarnings line: count the steps that went back. */
+uint64_t h_steps_back, h_steps_fwd;
+
+static void
+h_log_hook(void *arg, int pri, const char *line)
+{
+	long long s0, s1;
+	long n0, n1;
+
+	(void)arg;
+	(void)pri;
+	if (sscanf(line, "Time stepped from %lld.%ld to %lld.%ld", &s0, &n0,
+	    &s1, &n1) != 4)
+		return;
+	if (s1 < s0 || (s1 == s0 && n1 < n0))
+		h_steps_back++;
+	else
+		h_steps_fwd++;
+}
+
 void
 world_boot(const struct setup *s)
 {
@@ -134,6 +154,7 @@ world_boot(const struct setup *s)
 	W.w_ppm = s->ppm;
 	W.w_wander = s->wander;
 	kenv_boot(100);
+	kenv_log_set_hook(h_log_hook, NULL);
 	W.w_tc = kenv_counter_create("tsc", 2000000000, 64, 1000, s->ppm);
 	ATF_REQUIRE_EQ(kenv_sysctl_setint("kern.timecounter.timestepwarnings",
 	    1), 0);

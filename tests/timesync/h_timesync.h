@@ -94,6 +94,11 @@ void	tclo_send(const char *);
  */
 void	watch_start(void);
 int	watch_check(void);
+/*
+ * Steps seen in kern_tc's "Time stepped from A to B" lines (world_boot()
+ * turns kern.timecounter.timestepwarnings on): backward (B < A) and not.
+ */
+extern uint64_t	h_steps_back, h_steps_fwd;
 
 /* --- standing in for the kernel and the host ------------------------ */
 

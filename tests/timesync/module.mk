@@ -3,8 +3,16 @@
 # backdoor answers through the linker's --wrap (see h_timesync.h).
 H_TIMESYNC_WRAP :=	-Wl,--wrap=tc_adjtime -Wl,--wrap=tc_adjfreq \
 			-Wl,--wrap=vmt_backdoor_cmd
-ATF_C_TESTS +=		tests/timesync/t_timesync tests/timesync/t_notimesync
+ATF_C_TESTS +=		tests/timesync/t_timesync tests/timesync/t_robust \
+			tests/timesync/t_privilege tests/timesync/t_detach \
+			tests/timesync/t_notimesync
 t_timesync_SRCS :=	tests/timesync/h_timesync.c
 t_timesync_LDFLAGS :=	$(H_TIMESYNC_WRAP)
+t_robust_SRCS :=	tests/timesync/h_timesync.c
+t_robust_LDFLAGS :=	$(H_TIMESYNC_WRAP)
+t_privilege_SRCS :=	tests/timesync/h_timesync.c
+t_privilege_LDFLAGS :=	$(H_TIMESYNC_WRAP)
+t_detach_SRCS :=	tests/timesync/h_timesync.c
+t_detach_LDFLAGS :=	$(H_TIMESYNC_WRAP)
 t_notimesync_KERNEL :=	nots
 KYUAFILES +=		tests/timesync/Kyuafile
