@@ -1,7 +1,10 @@
 # vmt timesync: top-level GNU makefile.
 #
-#	make			build everything into $(O)
-#	make test		build and run the ATF suite with kyua
+#	make			build the programs and kernel libraries into $(O);
+#				needs only a C compiler and make
+#	make tests		also build the ATF test programs (libatf-dev)
+#	make test		install what the suite needs (tools/ci/test-deps),
+#				build the tests, run the ATF suite with kyua
 #	make test SANITIZE=1	the same under ASan + UBSan (separate $(O))
 #	make tsan		kern_tc's readers under ThreadSanitizer (clang)
 #	make fuzz		libFuzzer targets (clang), FUZZ_SECONDS each
@@ -143,10 +146,18 @@ BIN_PROGS :=		$(PROGS:%=$(O)/bin/%)
 TEST_PROGS :=		$(ATF_C_TESTS:%=$(O)/%) $(ATF_SH_TESTS:%=$(O)/%)
 TEST_KYUAFILES :=	$(KYUAFILES:%=$(O)/%)
 
-all: $(BIN_PROGS) $(TEST_PROGS) $(TEST_KYUAFILES)
+# The main job needs nothing from the test suite: "all" builds the
+# programs only, so that a machine with a C compiler and make runs it.
+all: $(BIN_PROGS) $(LIBKERN_TS) $(LIBKERN_NOTS)
+
+tests: all $(TEST_PROGS) $(TEST_KYUAFILES)
 
 # --- test ------------------------------------------------------------------
-test: all
+# The set-up comes first and alone: with a package missing, nothing is
+# compiled and one line says what to install.
+test:
+	tools/ci/test-deps
+	$(MAKE) tests
 	tools/ci/run-kyua $(O)
 
 # The kernel core's lock-free readers under ThreadSanitizer (clang).
@@ -190,7 +201,7 @@ bench: all
 clean:
 	rm -rf build
 
-.PHONY: all test tsan fuzz fuzz-build run bench clean
+.PHONY: all tests test tsan fuzz fuzz-build run bench clean
 
 -include $(KOBJS_TS:.o=.d) $(KOBJS_NOTS:.o=.d) $(UOBJS:.o=.d) \
 	$(wildcard $(O)/u/tests/*/*.d $(O)/u/tools/*/*.d)

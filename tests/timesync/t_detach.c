@@ -141,7 +141,7 @@ ATF_TC_HEAD(detach_busy, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "detach in every state the module "
 	    "can be in (a one-shot queued, a host jump awaiting confirmation, "
-	    "a resume, refusals): 40 attach/detach cycles, each clean");
+	    "a resume, refusals): 25 attach/detach cycles, each clean");
 	atf_tc_set_md_var(tc, "timeout", "120");
 }
 ATF_TC_BODY(detach_busy, tc)
@@ -151,7 +151,7 @@ ATF_TC_BODY(detach_busy, tc)
 
 	setup_default(&s);
 	world_boot(&s);
-	for (i = 0; i < 40; i++) {
+	for (i = 0; i < 25; i++) {
 		switch (i % 5) {
 		case 0:
 			vmthost_tclo_push(W.w_host, "Time_Synchronize 0");

@@ -185,11 +185,14 @@ ATF_TC_BODY(liar_1d_glitch, tc)
 
 /* A suspend of gap ns; resume messages or not.  Synced within 2 s. */
 static void
-long_suspend(int64_t gap, bool messages)
+long_suspend(int64_t gap, bool messages, bool periodic)
 {
 	int64_t fwd0, resumed, took;
 
 	boot_synced();
+	if (!periodic)
+		ATF_REQUIRE_EQ(kenv_sysctl_setint(
+		    "machdep.vmt0.clock_sync.period", 0), 0);
 	fwd0 = ts_stat("steps_forward");
 	suspend_for(gap);
 	resumed = kenv_now();
@@ -215,7 +218,8 @@ ATF_TC_HEAD(suspend_30d, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "a host that is right after a 30 day "
 	    "suspend steps the guest at once: within 1 ms 2 s after resume, "
-	    "with or without resume messages");
+	    "with or without resume messages, with or without periodic "
+	    "samples (clock_sync.period 0)");
 }
 ATF_TC_BODY(suspend_30d, tc)
 {
@@ -223,14 +227,23 @@ ATF_TC_BODY(suspend_30d, tc)
 	int status;
 
 	if ((pid = fork()) == 0) {
-		long_suspend(30 * DAY_NS, false);
+		long_suspend(30 * DAY_NS, false, true);
 		fflush(stdout);
 		_exit(0);
 	}
 	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
 	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "silent resume failed");
-	long_suspend(30 * DAY_NS, true);
+	if ((pid = fork()) == 0) {
+		/* Confirming is part of the event, periodic samples or not. */
+		long_suspend(30 * DAY_NS, true, false);
+		fflush(stdout);
+		_exit(0);
+	}
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "resume with clock_sync.period 0 failed");
+	long_suspend(30 * DAY_NS, true, true);
 }
 
 /*

@@ -194,13 +194,32 @@ vmt_ts_step(struct vmt_timesync *ts, int64_t step_ns)
 	}
 }
 
+/*
+ * Arm the sampling callout.  With periodic sync off (clock_sync.period
+ * 0) it stays idle: only events (attach, resume, Time_Synchronize, a
+ * checkpoint, a discontinuity) take samples, at once.
+ */
 static void
 vmt_ts_schedule(struct vmt_timesync *ts, uint32_t ms)
 {
-	if (ts->ts_dying || ms == VMT_TSP_NEXT_KEEP)
+	if (ts->ts_dying || !ts->ts_periodic || ms == VMT_TSP_NEXT_KEEP)
 		return;
 	callout_schedule(&ts->ts_callout, ms == 0 ? 1 :
 	    mstohz((int)MIN(ms, (uint32_t)INT32_MAX / 1000)));
+}
+
+/*
+ * A host read is held for confirmation: read again soon, periodic
+ * samples or not, since confirming is part of handling the event (a
+ * resume, say) that the read is about.
+ */
+static void
+vmt_ts_schedule_confirm(struct vmt_timesync *ts)
+{
+	if (ts->ts_dying)
+		return;
+	ts->ts_confirming = true;
+	callout_schedule(&ts->ts_callout, mstohz(VMT_TS_CONFIRM_MS));
 }
 
 /*
@@ -357,14 +376,19 @@ vmt_ts_sample_locked(struct vmt_timesync *ts)
 	switch (vmt_ts_vet(ts, rd.rd_host_ns, rd.rd_up_ns)) {
 	case VMT_TS_VET_CONFIRM:
 		/* Not believed yet: the policy sees it once confirmed. */
-		vmt_ts_schedule(ts, VMT_TS_CONFIRM_MS);
+		vmt_ts_schedule_confirm(ts);
 		return;
 	case VMT_TS_VET_REJECT:
 		vmt_ts_schedule(ts, MIN(VMT_TS_INSANE_RETRY_MS,
 		    (uint32_t)ts->ts_period_s * 1000));
 		return;
 	case VMT_TS_VET_JUMP:
-		/* A suspend, or the host stepped: this is a one-shot. */
+		/*
+		 * A suspend, or the host stepped: this is a one-shot, unless
+		 * one is under way already (the OS_Resume that told us).
+		 */
+		if (ts->ts_policy.tp_oneshot)
+			break;
 		ts->ts_st.st_resume_disc++;
 		vmt_tspolicy_event(&ts->ts_policy, VMT_TSP_EV_DISCONTINUITY,
 		    &dc);
@@ -386,8 +410,25 @@ vmt_ts_tick(void *arg)
 	struct vmt_timesync *ts = arg;
 
 	mutex_enter(&ts->ts_lock);
-	vmt_ts_sample_locked(ts);
+	if (ts->ts_periodic || ts->ts_confirming) {
+		ts->ts_confirming = false;
+		vmt_ts_sample_locked(ts);
+	}
 	mutex_exit(&ts->ts_lock);
+}
+
+/* NetBSD's clock_sync.period 0 (off) or not; on again samples now. */
+void
+vmt_ts_set_periodic(struct vmt_timesync *ts, bool on)
+{
+	KASSERT(mutex_owned(&ts->ts_lock));
+	if (on == ts->ts_periodic)
+		return;
+	ts->ts_periodic = on;
+	if (on)
+		vmt_ts_sample_locked(ts);
+	else
+		callout_stop(&ts->ts_callout);
 }
 
 /* A one-shot: note why, tell the policy, act at once. */
@@ -430,11 +471,17 @@ vmt_ts_poll(struct vmt_timesync *ts)
 	case VMT_TS_VET_CONFIRM:
 		/* Confirm it with samples, not only with the next polls. */
 		if (ts->ts_cand_reads == 1)
-			vmt_ts_schedule(ts, VMT_TS_CONFIRM_MS);
+			vmt_ts_schedule_confirm(ts);
 		break;
 	case VMT_TS_VET_JUMP:
-		vmt_ts_oneshot(ts, VMT_TSP_EV_DISCONTINUITY,
-		    &ts->ts_st.st_resume_disc);
+		if (!ts->ts_policy.tp_oneshot) {
+			vmt_ts_oneshot(ts, VMT_TSP_EV_DISCONTINUITY,
+			    &ts->ts_st.st_resume_disc);
+			break;
+		}
+		/* The one-shot under way was waiting for this: sample. */
+		callout_stop(&ts->ts_callout);
+		vmt_ts_sample_locked(ts);
 		break;
 	}
 }
@@ -574,6 +621,7 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	ts->ts_tcmd = VMT_TS_TCMD_LAG;
 	ts->ts_step_ms = VMT_TIMESYNC_STEP_MS;
 	ts->ts_period_s = VMT_TIMESYNC_PERIOD;
+	ts->ts_periodic = true;
 	ts->ts_allow_back = VMT_TIMESYNC_BACKWARD_DEFAULT;
 	/* open-vm-tools' defaults for what the host has not pushed. */
 	ts->ts_tools_opt[0] = 1;	/* slewCorrection */

@@ -116,6 +116,8 @@ struct vmt_timesync {
 	int			ts_step_ms;	/* [t] step threshold, ms */
 	int			ts_allow_back;	/* [t] 0 or 1 */
 	int			ts_period_s;	/* [t] sampling period */
+	bool			ts_periodic;	/* [t] clock_sync.period != 0 */
+	bool			ts_confirming;	/* [t] callout confirms a read */
 	int			ts_tools_opt[VMT_TS_NTOOLS]; /* [t] stored */
 	u_int			ts_tc_gen;	/* [t] timecounter generation */
 	/* vmt_ts_vet(): the last believed host read, host - uptime ... */
@@ -140,6 +142,7 @@ struct vmt_timesync {
 
 /* vmt_timesync.c */
 void	vmt_ts_reconfigure(struct vmt_timesync *);
+void	vmt_ts_set_periodic(struct vmt_timesync *, bool);
 void	vmt_ts_read_flag(struct vmt_timesync *);
 
 /* vmt_timesync_host.c */
