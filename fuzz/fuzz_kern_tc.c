@@ -23,7 +23,8 @@
  * The environment boots once with three counters (wide and fast,
  * 32-bit, 16-bit and slow); each input is a program of operations:
  * run virtual time (windups, counter wraps), tc_adjtime(),
- * tc_adjfreq(), tc_setclock(), adjtime(2)'s adjtime1(), counter
+ * tc_adjfreq(), tc_setclock(), adjtime(2) (kern_time.c, through
+ * ntp_update_second()), counter
  * switches through kern.timecounter.hardware, oscillator rate
  * changes, suspends, extra tc_ticktock() calls, and every reader.
  *
@@ -236,7 +237,7 @@ op(struct input *in, int64_t *budget)
 	case 6:		/* adjtime(2) */
 		tv.tv_sec = (time_t)((int32_t)take(in, 4) >> (take(in, 1) % 32));
 		tv.tv_usec = (suseconds_t)((int32_t)take(in, 4) % 1100000);
-		(void)adjtime1(&tv, &otv, kenv_curproc());
+		(void)kenv_adjtime(&tv, &otv);
 		break;
 	case 7:		/* the oscillator changes: +-1000 ppm */
 		kenv_counter_set_ppm(ids[take(in, 1) % 3],

@@ -442,7 +442,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	kenv_boot(100);
 	kenv_log_set_hook(log_hook, NULL);
-	(void)kenv_counter_create("tsc", 2000000000, 64, 1000, 80.0);
+	(void)kenv_counter_create("tsc", 2000000000, 32, 1000, 80.0);
 	(void)kenv_counter_create("hpet", 14318180, 32, 500, -20.0);
 	if (kenv_sysctl_setint("kern.timecounter.timestepwarnings", 1) != 0)
 		abort();

@@ -161,7 +161,10 @@ cm_apply(struct cm *m, const struct vmt_tsp_decision *dc)
 	switch (dc->dc_action) {
 	case VMT_TSP_STEP:
 		m->off += (double)dc->dc_step_ns * 1e-9;
-		m->pending_us = 0;	/* a step zeroes the pending adjtime */
+		/* A step zeroes the pending adjtime and drops the window. */
+		m->pending_us = 0;
+		m->rate_us = 0;
+		m->adjustment = 0;
 		if (dc->dc_step_ns > 0)
 			m->fsteps++;
 		else

@@ -155,7 +155,7 @@ world_boot(const struct setup *s)
 	W.w_wander = s->wander;
 	kenv_boot(100);
 	kenv_log_set_hook(h_log_hook, NULL);
-	W.w_tc = kenv_counter_create("tsc", 2000000000, 64, 1000, s->ppm);
+	W.w_tc = kenv_counter_create("tsc", 2000000000, 32, 1000, s->ppm);
 	ATF_REQUIRE_EQ(kenv_sysctl_setint("kern.timecounter.timestepwarnings",
 	    1), 0);
 	t = VMTHOST_EPOCH_2026 + s->offset_ns;

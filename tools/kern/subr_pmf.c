@@ -32,7 +32,7 @@ struct kenv_pmf_dev {
 	bool		(*kp_shutdown)(device_t, int);
 };
 
-/* In creation order; destroyed devices leave a hole. */
+/* In creation order; a destroyed device's entry is removed. */
 static struct kenv_pmf_dev kenv_pmf_devs[KENV_PMF_MAXDEV];
 static unsigned		kenv_pmf_ndevs;
 
@@ -67,9 +67,14 @@ void
 kenv_pmf_device_destroyed(device_t dev)
 {
 	struct kenv_pmf_dev *kp = kenv_pmf_lookup(dev);
+	size_t i;
 
-	if (kp != NULL)
-		memset(kp, 0, sizeof(*kp));
+	/* Close the gap, keeping the order: attach may repeat forever. */
+	if (kp == NULL)
+		return;
+	i = (size_t)(kp - kenv_pmf_devs);
+	memmove(kp, kp + 1, (kenv_pmf_ndevs - i - 1) * sizeof(*kp));
+	kenv_pmf_ndevs--;
 }
 
 bool

@@ -22,10 +22,11 @@
  *
  * Design.  Let x be the measured offset (guest - host) at uptime u.
  * The policy mirrors the kernel's slew mechanism (kern_tc.c: pending
- * adjtime, at most SLEW_MAX_US folded at every uptime second, replace
- * semantics, zeroed by a step; each fold of adj us gains exactly adj us
- * over the clock running with the frequency correction alone, so an
- * adjtime of D us completes exactly), so it knows exactly how much slew
+ * adjtime, at most SLEW_MAX_US folded at every uptime second into a
+ * window that slews it over that second, replace semantics; a step
+ * zeroes the pending adjtime and drops the window; each fold of adj us
+ * gains adj us over the clock running with the frequency correction
+ * alone, so an adjtime of D us completes exactly), so it knows how much slew
  * S it applied between two samples, and it knows the frequency
  * correction f it installed.  The offset then evolves as
  *
@@ -56,7 +57,7 @@
  *
  * Arithmetic.  Every input is checked, none is clamped and then acted
  * on: an offset beyond VMT_TSP_OFFSET_MAX is rejected, a step is
- * exactly -x less the slew still in flight, and uptime is only ever
+ * exactly -x (it drops the slew in flight), and uptime is only ever
  * used as a difference.  Sums that might not fit saturate (tsp_add());
  * a saturated value only ever feeds an estimate, never a step.
  */
@@ -749,7 +750,7 @@ tsp_schedule(struct vmt_tspolicy *p, int64_t u, int64_t iv_ms)
 	return (uint32_t)(next / NS_PER_MS);
 }
 
-/* Apply a step of st ns (the slew in flight already subtracted). */
+/* Apply a step of st ns: it lands on the host's time. */
 static void
 tsp_step(struct vmt_tspolicy *p, int64_t x, int64_t st,
     struct vmt_tsp_decision *dc)
@@ -762,8 +763,9 @@ tsp_step(struct vmt_tspolicy *p, int64_t x, int64_t st,
 		dc->dc_fsteps = 1;
 	else
 		dc->dc_bsteps = 1;
-	/* tc_setclock() zeroes the pending adjtime. */
+	/* tc_setclock() zeroes the pending adjtime and drops the window. */
 	p->tp_km_pending_us = 0;
+	p->tp_km_rate_us = 0;
 	p->tp_ph_valid = true;
 	p->tp_ph_est_ns = x + st;
 	p->tp_ph_base_ns = 0;
@@ -827,12 +829,12 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 
 	/*
 	 * Behind by more than the threshold: step forward, by exactly the
-	 * offset less what the current second is still going to slew.
-	 * If that slew covers the lag already, a "forward" step would go
-	 * back: the slew below takes care of it instead.
+	 * offset.  The kernel drops the slew in flight with the step, so
+	 * the step is -x, never -x less that slew: with a slew in flight
+	 * larger than the lag, that would have been a step back.
 	 */
-	if (x < -thr_fwd && -x > inflight) {
-		tsp_step(p, x, -x - inflight, dc);
+	if (x < -thr_fwd) {
+		tsp_step(p, x, -x, dc);
 		disturbed = true;
 		goto done;
 	}
@@ -869,9 +871,9 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 	else
 		p->tp_width_ns += (w - p->tp_width_ns) >> WIDTH_SHIFT;
 
-	if (x > cfg->tc_step_ns && back_ok && x > -inflight) {
+	if (x > cfg->tc_step_ns && back_ok) {
 		/* Ahead beyond the threshold, and allowed to go back. */
-		tsp_step(p, x, -x - inflight, dc);
+		tsp_step(p, x, -x, dc);
 		p->tp_backward_once = false;
 		disturbed = true;
 	} else {
