@@ -321,7 +321,8 @@ ATF_TC_BODY(sysctl_validation, tc)
 		"samples", "rejected", "slews", "steps_forward",
 		"steps_backward", "resumes_message", "resumes_checkpoint",
 		"resumes_discontinuity", "offset_ns", "last_sync", "host_flag",
-		"guioptions", "enabled", "locked", "freq_ppb",
+		"guioptions", "enabled", "locked", "freq_ppb", "unconfirmed",
+		"refused", "no_time",
 	};
 	struct setup s;
 	char buf[32], name[96];

@@ -290,7 +290,8 @@ vmt_ts_apply(struct vmt_timesync *ts, const struct vmt_tsp_decision *dc)
 	/* The policy's model of the kernel must not believe it happened. */
 	if (refused != 0)
 		vmt_tspolicy_refused(&ts->ts_policy, refused);
-	if (dc->dc_action != VMT_TSP_NONE)
+	if (dc->dc_action == VMT_TSP_STEP || (dc->dc_action == VMT_TSP_SLEW &&
+	    (refused & VMT_TSP_REFUSED_SLEW) == 0))
 		ts->ts_st.st_last_sync = time_second;
 	if (dc->dc_stopcatchup)
 		vmt_stop_catchup();
