@@ -20,10 +20,13 @@
 #   USRCS	userland library sources, into libsim.a
 #   PROGS	programs; for each P: P_SRCS, P_KERNEL (ts, nots or none)
 #   ATF_C_TESTS	tests/<dir>/<name> built from <name>.c (+ <name>_SRCS,
-#		<name>_KERNEL as for PROGS, default ts)
+#		<name>_KERNEL as for PROGS, default ts; <name>_LDFLAGS,
+#		e.g. -Wl,--wrap=sym for a test that stands in for a
+#		kernel function)
 #   ATF_SH_TESTS tests/<dir>/<name> from <name>.sh; @BINDIR@, @SRCDIR@
 #		and @TESTDIR@ are substituted
-#   FUZZERS	libFuzzer targets, like PROGS, built by "make fuzz" only
+#   FUZZERS	libFuzzer targets, like PROGS (+ <name>_LDFLAGS), built by
+#		"make fuzz" only
 
 .DEFAULT_GOAL :=	all
 SHELL :=		/bin/bash
@@ -122,7 +125,7 @@ $(O)/$(1): $(O)/u/$(1).o $$($(notdir $(1))_SRCS:%.c=$(O)/u/%.o) \
 	@mkdir -p $$(@D)
 	$$(CC) $$(SANFLAGS) -o $$@ $$(filter %.o,$$^) \
 	    -Wl,--start-group $$(call kernel_libs,$$(or $$($(notdir $(1))_KERNEL),ts)) \
-	    -Wl,--end-group $$(ATF_LIBS) $$(LDLIBS)
+	    -Wl,--end-group $$($(notdir $(1))_LDFLAGS) $$(ATF_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(ATF_C_TESTS),$(eval $(call atf_c_template,$(t))))
 
@@ -179,7 +182,7 @@ $(O)/fuzz/$(1): $$($(1)_SRCS:%.c=$(O)/u/%.o) \
 	$$(CC) $$(SANFLAGS) -fsanitize=fuzzer -o $$@ \
 	    $$($(1)_SRCS:%.c=$(O)/u/%.o) -Wl,--start-group \
 	    $$(call kernel_libs,$$(or $$($(1)_KERNEL),ts)) -Wl,--end-group \
-	    $$(LDLIBS)
+	    $$($(1)_LDFLAGS) $$(LDLIBS)
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_template,$(f))))
 
