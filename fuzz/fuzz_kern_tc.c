@@ -54,11 +54,11 @@
 #define NS		1000000000LL
 #define US		1000LL
 #define MS		1000000LL
-/* tc_adjfreq(): +-500 ppm in ppb << 32; adjtime: a year (timetc.h). */
-#define FREQ_MAX	((int64_t)500000 << 32)
+/* tc_adjfreq(): +-5000 ppm in ppb << 32; adjtime: a year (timetc.h). */
+#define FREQ_MAX	((int64_t)5000000 << 32)
 #define ADJTIME_MAX_US	((int64_t)1000000 * 86400 * 365)
 /* Counter error, frequency correction and two slews at most, ppm. */
-#define RATE_SLACK_PPM	13000
+#define RATE_SLACK_PPM	17500
 #define RUN_MAX_NS	(2 * 3600 * NS)
 #define RUN_TOTAL_NS	(200LL * 365 * 86400 * NS)
 

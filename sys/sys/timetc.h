@@ -122,7 +122,7 @@ void	getmicroboottime(struct timeval *);
  *
  * Both return 0 or EINVAL (out of range; nothing changed).
  */
-#define TC_ADJFREQ_MAX_PPB	500000		/* +-500 ppm */
+#define TC_ADJFREQ_MAX_PPB	5000000		/* +-5000 ppm */
 #define TC_ADJFREQ_PPB(ppb)	((int64_t)(ppb) * ((int64_t)1 << 32))
 #define TC_ADJTIME_MAX_SLEW_US	5000		/* 5000 ppm */
 #define TC_ADJTIME_MAX_US	((int64_t)1000000 * 86400 * 365)

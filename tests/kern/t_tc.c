@@ -347,19 +347,21 @@ ATF_TC_BODY(freq, tc)
 	ATF_REQUIRE_MSG(fabs(((1 + adj * 1e-6) / (1 + base * 1e-6) - 1) * 1e6 -
 	    100.0) < 0.001, "delta %.6f ppm", adj - base);
 
-	f = TC_PPB(500001);
+	/* TC_ADJFREQ_MAX_PPB: +-5000 ppm. */
+	f = TC_PPB(5000001);
 	ATF_REQUIRE_EQ(tc_adjfreq(NULL, &f), EINVAL);
-	f = -TC_PPB(500001);
+	f = -TC_PPB(5000001);
 	ATF_REQUIRE_EQ(tc_adjfreq(NULL, &f), EINVAL);
 	ATF_REQUIRE_EQ(tc_adjfreq(&old, NULL), 0);
 	ATF_REQUIRE_EQ(old, TC_PPB(100000));
 	adj = h_measured_ppm(100 * NS);
 	ATF_REQUIRE(fabs(adj - base - 100.0) < 0.01);
 
-	f = -TC_PPB(500000);
+	f = -TC_PPB(5000000);
 	ATF_REQUIRE_EQ(tc_adjfreq(NULL, &f), 0);
 	adj = h_measured_ppm(100 * NS);
-	ATF_REQUIRE_MSG(fabs(adj - base + 500.0) < 0.01, "%.6f", adj - base);
+	ATF_REQUIRE_MSG(fabs(((1 + adj * 1e-6) / (1 + base * 1e-6) - 1) * 1e6 +
+	    5000.0) < 0.01, "%.6f", adj - base);
 }
 
 ATF_TC(steps);
