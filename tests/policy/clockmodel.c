@@ -26,7 +26,7 @@
 
 #define SLEW_MAX_US	5000			/* TC_ADJTIME_MAX_SLEW_US */
 #define FREQ_UNIT	((int64_t)1 << 32)	/* 1 ppb in ns/s 32.32 */
-#define FREQ_LIMIT	(500000 * FREQ_UNIT)	/* TC_ADJFREQ_MAX_PPB */
+#define FREQ_LIMIT	(5000000 * FREQ_UNIT)	/* TC_ADJFREQ_MAX_PPB */
 
 /* adjfreq (ppb << 32) as a fraction. */
 static double
@@ -208,6 +208,7 @@ cm_take_sample(struct cm *m)
 	struct vmt_tsp_decision dc;
 	double x, w;
 
+	memset(&s, 0, sizeof(s));
 	x = cm_offset(m) * 1e9 + m->par.jitter_ns * cm_gauss(m) +
 	    m->force_bias_ns;
 	w = m->par.width_lo_ns +
@@ -229,10 +230,15 @@ cm_take_sample(struct cm *m)
 		m->mirror_bad++;
 	if (getenv("CM_TRACE") != NULL)
 		fprintf(stderr, "t=%10.3f x=%12.3fus est=%12.3fus "
-		    "y=%10.4fppm f=%10.4fppm slew=%lldus next=%ums\n",
+		    "y=%10.4fppm f=%10.4fppm slew=%lldus next=%ums "
+		    "sd=%.3fus p=%.3fus wander=%.3g asym=%.4f\n",
 		    m->t, x / 1e3, m->pol.tp_ph_est_ns / 1e3,
 		    m->pol.tp_freq_est / 4294967296.0 / 1e3, m->f * 1e6,
-		    (long long)dc.dc_slew_us, dc.dc_next_ms);
+		    (long long)dc.dc_slew_us, dc.dc_next_ms,
+		    sqrt((double)m->pol.tp_r) / 1e3,
+		    sqrt((double)m->pol.tp_p00) / 1e3,
+		    sqrt((double)m->pol.tp_q / 1048576.0) * 1e-9,
+		    m->pol.tp_asym / 4294967296.0);
 }
 
 /* A whole true second: record the offset and let the oscillator wander. */

@@ -275,6 +275,7 @@ sample_at(struct vmt_tspolicy *p, int64_t off, int64_t up,
 {
 	struct vmt_tsp_sample s;
 
+	memset(&s, 0, sizeof(s));
 	s.ts_offset_ns = off;
 	s.ts_width_ns = 30000;
 	s.ts_uptime_ns = up;
@@ -358,8 +359,9 @@ ATF_TC_BODY(threshold_edges, tc)
 	/* maxTimeLag raises the forward threshold. */
 	vmt_tspolicy_init(&p, &cfg, 0);
 	{
-		struct vmt_tsp_sample s = { -thr - 1000, 30000,
-		    5500000000LL, 2000000 };
+		struct vmt_tsp_sample s = { .ts_offset_ns = -thr - 1000,
+		    .ts_width_ns = 30000, .ts_uptime_ns = 5500000000LL,
+		    .ts_lag_us = 2000000 };
 		vmt_tspolicy_sample(&p, &s, &dc);
 	}
 	ATF_CHECK_EQ(dc.dc_action, VMT_TSP_SLEW);
@@ -584,6 +586,7 @@ ATF_TC_BODY(extreme_inputs, tc)
 	struct vmt_tsp_sample s;
 	size_t i, j, k;
 
+	memset(&s, 0, sizeof(s));
 	default_config(&cfg);
 	cfg.tc_allow_backward = true;
 	vmt_tspolicy_init(&p, &cfg, 0);
@@ -671,7 +674,9 @@ ATF_TC_BODY(forward_step_inflight, tc)
 	struct vmt_tsp_config cfg;
 	struct vmt_tspolicy p;
 	struct vmt_tsp_decision dc;
-	struct vmt_tsp_sample s = { -50000000, 30000, 10500000000LL, 100000 };
+	struct vmt_tsp_sample s = { .ts_offset_ns = -50000000,
+	    .ts_width_ns = 30000, .ts_uptime_ns = 10500000000LL,
+	    .ts_lag_us = 100000 };
 
 	/*
 	 * step_threshold 1 ms; maxTimeLag 100 ms lets a guest 50 ms
@@ -804,6 +809,7 @@ ATF_TC_BODY(extreme_ranges, tc)
 	    VMT_TSP_OFFSET_MAX / 3, 1000, -2000000, 400LL * 86400000000000LL };
 	int n;
 
+	memset(&s, 0, sizeof(s));
 	default_config(&cfg);
 	cfg.tc_allow_backward = true;
 	vmt_tspolicy_init(&p, &cfg, 0);

@@ -159,6 +159,7 @@ sample(void)
 	struct timespec g0, g1;
 	int64_t h, w, kpend = 0;
 
+	memset(&s, 0, sizeof(s));
 	nanotime(&g0);
 	h = host_now() + noise();
 	nanotime(&g1);

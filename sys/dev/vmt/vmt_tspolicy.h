@@ -27,6 +27,9 @@
  * the same object file logic runs in the kernel and in the userland
  * model tests.  The caller serialises all calls on one policy.
  *
+ * vmt_tspolicy.c takes the decisions; vmt_tspolicy_filter.c is the
+ * estimator behind them (offset and frequency from the samples).
+ *
  * Units: times in ns unless the name says otherwise; frequencies in
  * 32.32 fixed-point ppb (ppb << 32), the unit of tc_adjfreq(); a
  * positive frequency makes the guest clock gain.
@@ -43,13 +46,14 @@
 
 /* One ppb in the 32.32 frequency unit of tc_adjfreq(). */
 #define VMT_TSP_FREQ_PPB	((int64_t)1 << 32)
-/* Largest frequency correction the kernel accepts: 500 ppm. */
-#define VMT_TSP_FREQ_MAX	(500000 * VMT_TSP_FREQ_PPB)
+/* Largest frequency correction the kernel accepts (TC_ADJFREQ_MAX_PPB). */
+#define VMT_TSP_FREQ_MAX_PPB	5000000
+#define VMT_TSP_FREQ_MAX	(VMT_TSP_FREQ_MAX_PPB * VMT_TSP_FREQ_PPB)
 
 #define VMT_TSP_STEP_DEFAULT_NS	1000000000LL	/* step threshold, 1 s */
 #define VMT_TSP_STEP_MIN_NS	1000000LL	/* below 1 ms: slew can't win */
 #define VMT_TSP_STEP_MAX_NS	86400000000000LL /* 1 day */
-#define VMT_TSP_PERIOD_DEFAULT_S 60		/* locked sampling period */
+#define VMT_TSP_PERIOD_DEFAULT_S 60		/* longest sampling period */
 #define VMT_TSP_PERIOD_MIN_S	1
 #define VMT_TSP_PERIOD_MAX_S	3600
 #define VMT_TSP_MAXLAG_MAX_US	60000000U	/* sanity bound on maxTimeLag */
@@ -69,6 +73,20 @@
  */
 #define VMT_TSP_SLEW_RATE_US	5000LL
 #define VMT_TSP_SLEW_MAX_US	(1000000LL * 86400 * 365)
+/*
+ * A guest ahead by more than this when the host asks for a one-shot
+ * that may go back (Time_Synchronize 1, the checkbox ticked again) is
+ * stepped back, if step_threshold is not smaller: slewing it would take
+ * over ten seconds.
+ */
+#define VMT_TSP_ASKED_BACK_NS	50000000LL
+/*
+ * Time the host reports as interrupt lag beyond the standing lag is a
+ * stun's backlog: the guest is behind by it.  Above this it is stepped
+ * forward at once (and STOPCATCHUP sent), not left to the VMM's
+ * catch-up, which runs the clock fast for a long while.
+ */
+#define VMT_TSP_BACKLOG_STEP_NS	1000000LL
 
 /* decision.dc_next_ms value meaning "keep the current schedule". */
 #define VMT_TSP_NEXT_KEEP	0xffffffffU
@@ -77,16 +95,26 @@ struct vmt_tsp_config {
 	bool	 tc_enabled;		/* mode allows adjusting the clock */
 	bool	 tc_allow_backward;	/* periodic backward steps allowed */
 	int64_t	 tc_step_ns;		/* step threshold, ns */
-	uint32_t tc_period_s;		/* sampling period once locked, s */
+	uint32_t tc_period_s;		/* longest sampling period, s */
 	uint32_t tc_maxlag_us;		/* host maxTimeLag, us; a forward
 					 * gap below it is slewed, not stepped */
 };
 
+/*
+ * One measurement.  Fields after ts_lag_us are optional: zero means
+ * "not known", so that a caller filling only the first four is right.
+ */
 struct vmt_tsp_sample {
 	int64_t	 ts_offset_ns;		/* guest - host realtime, ns */
 	int64_t	 ts_width_ns;		/* host-guest-host bracket width, ns */
 	int64_t	 ts_uptime_ns;		/* guest uptime at the read, ns */
 	uint32_t ts_lag_us;		/* maxTimeLag returned with it, us */
+	uint32_t ts_ilag_us;		/* interrupt lag returned with it, us */
+	bool	 ts_light;		/* one read (a TCLO poll's), not a
+					 * full sample: keeps the schedule */
+	bool	 ts_pending_valid;	/* ts_pending_us was read */
+	int64_t	 ts_pending_us;		/* the kernel's pending adjtime then
+					 * (tc_adjtime(&old, NULL)), us */
 };
 
 enum vmt_tsp_action {
@@ -99,7 +127,8 @@ enum vmt_tsp_event {
 	VMT_TSP_EV_ATTACH,		/* driver (re)start */
 	VMT_TSP_EV_RESUME,		/* OS_Resume */
 	VMT_TSP_EV_SYNC,		/* Time_Synchronize 0 */
-	VMT_TSP_EV_SYNC_BACKWARD,	/* Time_Synchronize 1 */
+	VMT_TSP_EV_SYNC_BACKWARD,	/* Time_Synchronize 1, or the host
+					 * ticked its checkbox again */
 	VMT_TSP_EV_CHECKPOINT,		/* RPC saw MESSAGE_STATUS_CPT / reset */
 	VMT_TSP_EV_DISCONTINUITY,	/* caller detected a time jump */
 	VMT_TSP_EV_TC_CHANGED		/* timecounter hardware changed */
@@ -134,6 +163,11 @@ struct vmt_tsp_status {
 	int64_t	 st_est_offset_ns;	/* filtered offset at that sample, ns */
 	int64_t	 st_freq_est;		/* oscillator error vs host, ppb<<32 */
 	int64_t	 st_freq_set;		/* correction installed, ppb << 32 */
+	int64_t	 st_noise_ns;		/* read noise (sd) measured, ns */
+	int64_t	 st_wander;		/* frequency walk, ppb per s^1/2,
+					 * << 10 */
+	int64_t	 st_asym;		/* offset per ns of bracket, << 32 */
+	uint32_t st_interval_ms;	/* current full-sample interval */
 	uint64_t st_slews;		/* totals of the decision counters */
 	uint64_t st_fsteps;
 	uint64_t st_bsteps;
@@ -149,9 +183,10 @@ struct vmt_tspolicy {
 	struct vmt_tsp_config tp_cfg;	/* validated configuration */
 
 	/*
-	 * Mirror of the kernel's adjtime slew (kern_tc.c
-	 * ntp_update_second(): at most 5000 us folded per uptime second,
-	 * each fold delivered exactly over that second).
+	 * Mirror of the kernel's adjtime slew (kern_tc.c: at most 5000 us
+	 * folded per uptime second, each fold delivered over that second),
+	 * put right from the kernel's own pending value when the caller
+	 * reads it (ts_pending_valid).
 	 */
 	bool	 tp_km_valid;		/* tp_km_up_ns is meaningful */
 	int64_t	 tp_km_up_ns;		/* uptime the mirror is advanced to */
@@ -166,32 +201,53 @@ struct vmt_tspolicy {
 	int64_t	 tp_undo_freq;		/* frequency before the last decision:
 					 * what stays if it is refused */
 
-	/* Frequency: tc_adjfreq() state and the oscillator estimate. */
+	/* Frequency: tc_adjfreq() state. */
 	int64_t	 tp_freq_orig;		/* in force at enable; restored at
 					 * disable, ppb << 32 */
 	int64_t	 tp_freq_set;		/* installed now, ppb << 32 */
+
+	/*
+	 * The estimator (vmt_tspolicy_filter.c): a Kalman filter over the
+	 * offset and the oscillator's frequency error, whose noise figures
+	 * are measured, not assumed.
+	 */
+	bool	 tp_ph_valid;		/* tp_ph_est_ns/tp_last_up_ns hold */
+	int64_t	 tp_ph_est_ns;		/* filtered offset at tp_last_up_ns */
+	int64_t	 tp_last_up_ns;		/* uptime of last accepted sample */
 	int64_t	 tp_freq_est;		/* oscillator error (drift rate of the
 					 * offset with no correction), ppb<<32 */
 	int64_t	 tp_freq_base_ns;	/* uptime span behind tp_freq_est,
 					 * ns; 0 = nothing learnt */
-
-	/* Phase (offset) filter. */
-	bool	 tp_ph_valid;		/* tp_ph_est_ns/tp_last_up_ns hold */
-	int64_t	 tp_ph_est_ns;		/* filtered offset at tp_last_up_ns */
-	int64_t	 tp_ph_base_ns;		/* uptime span since filter restart */
-	int64_t	 tp_last_up_ns;		/* uptime of last accepted sample */
-	int64_t	 tp_noise_ns;		/* mean |prediction residual|, ns */
+	int64_t	 tp_p00;		/* var(offset), ns^2 */
+	int64_t	 tp_p01;		/* cov(offset, freq), ns ppb << 10 */
+	int64_t	 tp_p11;		/* var(freq), ppb^2 << 20 */
+	int64_t	 tp_r;			/* read noise variance, ns^2 */
+	uint32_t tp_rn;			/* reads behind tp_r so far */
+	int64_t	 tp_q;			/* frequency walk, ppb^2/s << 20 */
 	int64_t	 tp_width_ns;		/* typical bracket width, ns; 0 none */
-
-	/* Outlier bookkeeping. */
+	int64_t	 tp_asym;		/* offset error per ns of bracket
+					 * (where in the call the host reads),
+					 * << 32 */
+	int64_t	 tp_asym_ww;		/* weight behind it: sum of squared
+					 * width deviations, ns^2 */
+	int64_t	 tp_blk_sum;		/* whiteness test: normalised
+					 * innovations of this block, << 16 */
+	uint32_t tp_blk_n;		/* ... how many */
+	int64_t	 tp_blk_ms;		/* mean of sum^2 / n per block, << 16 */
+	int	 tp_run_sign;		/* innovations beyond 3 sd on one */
+	uint32_t tp_run_len;		/* side, how many in a row, since */
+	int64_t	 tp_run_up_ns;		/* which uptime */
+	uint32_t tp_sus_n;		/* suspect reads set aside (0-2), */
+	int64_t	 tp_sus_resid_ns[2];	/* their residuals, latest last, */
+	int64_t	 tp_sus_up_ns[2];	/* and uptimes */
 	uint32_t tp_rej_run;		/* consecutive rejected samples */
-	uint32_t tp_rej_agree;		/* ... of which agree with the last */
-	int64_t	 tp_rej_resid_ns;	/* residual of the last rejected one */
+	bool	 tp_lag_valid;		/* tp_lag_base_us holds */
+	uint32_t tp_lag_base_us;	/* standing interrupt lag */
 
 	/* One-shot and schedule. */
 	bool	 tp_oneshot;		/* next sample is a one-shot */
 	bool	 tp_backward_once;	/* it may step backwards (TS 1) */
-	uint32_t tp_interval_ms;	/* current back-off interval, ms */
+	uint32_t tp_interval_ms;	/* current full-sample interval, ms */
 	uint32_t tp_lock_run;		/* consecutive small-offset samples */
 	bool	 tp_locked;		/* tp_lock_run reached the limit */
 
@@ -222,5 +278,32 @@ void	vmt_tspolicy_status(const struct vmt_tspolicy *,
  * policy's model of the kernel does not believe it did.
  */
 void	vmt_tspolicy_refused(struct vmt_tspolicy *, unsigned);
+
+/* --- between vmt_tspolicy.c and vmt_tspolicy_filter.c only ---------- */
+
+/* What the estimator made of a sample. */
+enum vmt_tsp_verdict {
+	VMT_TSP_V_FIRST,		/* phase (re)started from it */
+	VMT_TSP_V_OK,			/* used */
+	VMT_TSP_V_REJECT,		/* set aside: not believed (yet) */
+	VMT_TSP_V_JUMP			/* confirmed a jump: phase restarted */
+};
+
+void	vmt_tsp_filter_init(struct vmt_tspolicy *, int64_t);
+void	vmt_tsp_filter_restart(struct vmt_tspolicy *);
+void	vmt_tsp_filter_new_counter(struct vmt_tspolicy *);
+enum vmt_tsp_verdict vmt_tsp_filter_sample(struct vmt_tspolicy *, int64_t,
+	    int64_t, int64_t);
+void	vmt_tsp_filter_stepped(struct vmt_tspolicy *, int64_t);
+uint32_t vmt_tsp_filter_interval(const struct vmt_tspolicy *, uint32_t,
+	    uint32_t);
+int64_t	vmt_tsp_filter_noise(const struct vmt_tspolicy *);
+
+int64_t	vmt_tsp_abs(int64_t);
+int64_t	vmt_tsp_add(int64_t, int64_t);
+int64_t	vmt_tsp_sub(int64_t, int64_t);
+int64_t	vmt_tsp_clamp(int64_t, int64_t);
+int64_t	vmt_tsp_muldiv(int64_t, int64_t, int64_t);
+uint64_t vmt_tsp_isqrt(uint64_t);
 
 #endif /* _DEV_VMT_VMT_TSPOLICY_H_ */
