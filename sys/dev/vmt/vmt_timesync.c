@@ -29,11 +29,15 @@
  * lets sysctl override it (mode) or change it on the host
  * (host_synctime).
  *
- * Every TCLO poll also reads host time: a VM that was suspended, or
- * restored from a snapshot, shows a jump of host time against uptime
- * within a second even when every host message about it was lost.  No
- * host time is acted on before vmt_ts_vet() (vmt_timesync_host.c)
- * believes it, on any path.
+ * Every TCLO poll also reads host time, bracketed: a VM that was
+ * suspended, or restored from a snapshot, shows a jump of host time
+ * against uptime within a second even when every host message about it
+ * was lost; and while periodic sync runs the read is a sample for the
+ * policy's estimator, which so gets a read a second for free.  After
+ * OS_Suspend the module reads every VMT_TS_WATCH_MS until the VM has
+ * stopped and come back, so that the resume is seen at once.  No host
+ * time is acted on before vmt_ts_vet() (vmt_timesync_host.c) believes
+ * it, on any path.
  *
  * Locking: ts_lock guards everything below marked [t].  Order:
  * sc_lock (transport), then ts_lock, then timecounter_lock (taken
@@ -84,8 +88,13 @@ CTASSERT(VMT_TIMESYNC_STEP_MS >= VMT_TSP_STEP_MIN_NS / 1000000 &&
 
 #define NS_PER_S		1000000000LL
 #define NS_PER_MS		1000000LL
-/* A host read held for confirmation: read again this much later. */
+/* A host read held for confirmation: read again this much later, */
 #define VMT_TS_CONFIRM_MS	250
+/* ... or this much, when the VMX vouches for the jump. */
+#define VMT_TS_CONFIRM_FAST_MS	10
+/* After OS_Suspend: read every VMT_TS_WATCH_MS for VMT_TS_WATCH_S. */
+#define VMT_TS_WATCH_MS		20
+#define VMT_TS_WATCH_S		30
 /* A host years off: sample again this much later (polls read too). */
 #define VMT_TS_INSANE_RETRY_MS	10000
 /* Slews taking longer than this are announced in the log. */
@@ -106,6 +115,7 @@ static void	vmt_ts_act(struct vmt_timesync *,
 		    const struct vmt_tsp_decision *);
 static void	vmt_ts_oneshot(struct vmt_timesync *, enum vmt_tsp_event,
 		    uint64_t *);
+static bool	vmt_ts_check(struct vmt_timesync *, struct vmt_tsp_sample *);
 
 /* Is the policy allowed to touch the clock? */
 static bool
@@ -216,10 +226,14 @@ vmt_ts_schedule(struct vmt_timesync *ts, uint32_t ms)
 static void
 vmt_ts_schedule_confirm(struct vmt_timesync *ts)
 {
+	int t;
+
 	if (ts->ts_dying)
 		return;
 	ts->ts_confirming = true;
-	callout_schedule(&ts->ts_callout, mstohz(VMT_TS_CONFIRM_MS));
+	t = mstohz(ts->ts_cand_fast ? VMT_TS_CONFIRM_FAST_MS :
+	    VMT_TS_CONFIRM_MS);
+	callout_schedule(&ts->ts_callout, t > 0 ? t : 1);
 }
 
 /*
@@ -312,6 +326,28 @@ vmt_ts_act(struct vmt_timesync *ts, const struct vmt_tsp_decision *dc)
 	}
 }
 
+/*
+ * The host's flag is now flag, learnt from src.  Ticked again after it
+ * was cleared, with time.synchronize.tools.enable on, it asks for a
+ * one-shot that may step back, as open-vm-tools does: the host asked.
+ */
+void
+vmt_ts_set_flag(struct vmt_timesync *ts, int flag, enum vmt_ts_source src)
+{
+	bool retick;
+
+	KASSERT(mutex_owned(&ts->ts_lock));
+	retick = ts->ts_host_flag == 0 && flag == 1 &&
+	    ts->ts_mode == VMT_TS_MODE_HOST &&
+	    ts->ts_tools_opt[VMT_TS_TOOLS_ENABLE] != 0;
+	ts->ts_host_flag = flag;
+	ts->ts_flag_src = src;
+	vmt_ts_reconfigure(ts);
+	if (retick)
+		vmt_ts_oneshot(ts, VMT_TSP_EV_SYNC_BACKWARD,
+		    &ts->ts_st.st_resume_msg);
+}
+
 /* GETGUIOPTIONS: the host's checkbox, when the host can tell. */
 void
 vmt_ts_read_flag(struct vmt_timesync *ts)
@@ -326,11 +362,8 @@ vmt_ts_read_flag(struct vmt_timesync *ts)
 	}
 	ts->ts_guiopt_ok = true;
 	flag = (opts & VM_GUI_SYNC_TIME) != 0;
-	if (flag != ts->ts_host_flag || ts->ts_flag_src == VMT_TS_SRC_NONE) {
-		ts->ts_host_flag = flag;
-		ts->ts_flag_src = VMT_TS_SRC_READ;
-		vmt_ts_reconfigure(ts);
-	}
+	if (flag != ts->ts_host_flag || ts->ts_flag_src == VMT_TS_SRC_NONE)
+		vmt_ts_set_flag(ts, flag, VMT_TS_SRC_READ);
 }
 
 /*
@@ -356,6 +389,18 @@ vmt_ts_check_counter(struct vmt_timesync *ts)
 	return true;
 }
 
+/* Hand a believed sample to the policy and apply its answer. */
+static void
+vmt_ts_feed(struct vmt_timesync *ts, const struct vmt_tsp_sample *s)
+{
+	struct vmt_tsp_decision dc;
+
+	ts->ts_st.st_samples++;
+	ts->ts_st.st_offset_ns = s->ts_offset_ns;
+	vmt_tspolicy_sample(&ts->ts_policy, s, &dc);
+	vmt_ts_apply(ts, &dc);
+}
+
 static void
 vmt_ts_sample_locked(struct vmt_timesync *ts)
 {
@@ -370,11 +415,11 @@ vmt_ts_sample_locked(struct vmt_timesync *ts)
 		vmt_ts_read_flag(ts);
 	(void)vmt_ts_check_counter(ts);
 	memset(&s, 0, sizeof(s));
-	if (vmt_ts_take_sample(ts, &s, &rd) != 0) {
+	if (vmt_ts_take_sample(ts, &s, &rd, 0) != 0) {
 		vmt_ts_schedule(ts, (uint32_t)ts->ts_period_s * 1000);
 		return;
 	}
-	switch (vmt_ts_vet(ts, rd.rd_host_ns, rd.rd_up_ns)) {
+	switch (vmt_ts_vet(ts, &rd)) {
 	case VMT_TS_VET_CONFIRM:
 		/* Not believed yet: the policy sees it once confirmed. */
 		vmt_ts_schedule_confirm(ts);
@@ -388,6 +433,7 @@ vmt_ts_sample_locked(struct vmt_timesync *ts)
 		 * A suspend, or the host stepped: this is a one-shot, unless
 		 * one is under way already (the OS_Resume that told us).
 		 */
+		ts->ts_watch_until = 0;
 		if (ts->ts_policy.tp_oneshot)
 			break;
 		ts->ts_st.st_resume_disc++;
@@ -399,10 +445,7 @@ vmt_ts_sample_locked(struct vmt_timesync *ts)
 	case VMT_TS_VET_OK:
 		break;
 	}
-	ts->ts_st.st_samples++;
-	ts->ts_st.st_offset_ns = s.ts_offset_ns;
-	vmt_tspolicy_sample(&ts->ts_policy, &s, &dc);
-	vmt_ts_apply(ts, &dc);
+	vmt_ts_feed(ts, &s);
 }
 
 static void
@@ -447,34 +490,34 @@ vmt_ts_oneshot(struct vmt_timesync *ts, enum vmt_tsp_event ev,
 }
 
 /*
- * Cheap checks on every TCLO poll: has the timecounter changed, and one
- * host read, no bracketing, through the same bound as every other.
- * Host time jumping against uptime means the VM did not run for a while
- * (suspend, snapshot restore) or the host stepped; once confirmed, that
- * is a one-shot.
+ * One bracketed host read through the bound, and what it says about a
+ * jump of host time against uptime acted on: a jump held for
+ * confirmation is read again soon; a confirmed one is a one-shot (or
+ * the sample the one-shot under way was waiting for).  Returns true,
+ * with the read as a sample in *s, if it was believed and nothing
+ * else was done with it.
  */
-static void
-vmt_ts_poll(struct vmt_timesync *ts)
+static bool
+vmt_ts_check(struct vmt_timesync *ts, struct vmt_tsp_sample *s)
 {
 	struct vmt_ts_read rd;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
-	if (vmt_ts_check_counter(ts)) {
-		callout_stop(&ts->ts_callout);
-		vmt_ts_sample_locked(ts);
-	}
-	if (vmt_ts_host_read(ts, &rd) != 0)
-		return;
-	switch (vmt_ts_vet(ts, rd.rd_host_ns, rd.rd_up_ns)) {
+	memset(s, 0, sizeof(*s));
+	if (vmt_ts_take_sample(ts, s, &rd, 1) != 0)
+		return false;
+	switch (vmt_ts_vet(ts, &rd)) {
 	case VMT_TS_VET_OK:
+		return true;
 	case VMT_TS_VET_REJECT:
 		break;
 	case VMT_TS_VET_CONFIRM:
 		/* Confirm it with samples, not only with the next polls. */
-		if (ts->ts_cand_reads == 1)
+		if (ts->ts_cand_reads == 1 || ts->ts_cand_fast)
 			vmt_ts_schedule_confirm(ts);
 		break;
 	case VMT_TS_VET_JUMP:
+		ts->ts_watch_until = 0;
 		if (!ts->ts_policy.tp_oneshot) {
 			vmt_ts_oneshot(ts, VMT_TSP_EV_DISCONTINUITY,
 			    &ts->ts_st.st_resume_disc);
@@ -485,6 +528,63 @@ vmt_ts_poll(struct vmt_timesync *ts)
 		vmt_ts_sample_locked(ts);
 		break;
 	}
+	return false;
+}
+
+/*
+ * On every TCLO poll: has the timecounter changed; and one host read,
+ * which while periodic sync runs is a sample for the estimator too
+ * (unless a one-shot or a confirmation is waiting for a full sample).
+ */
+static void
+vmt_ts_poll(struct vmt_timesync *ts)
+{
+	struct vmt_tsp_sample s;
+
+	KASSERT(mutex_owned(&ts->ts_lock));
+	if (vmt_ts_check_counter(ts)) {
+		callout_stop(&ts->ts_callout);
+		vmt_ts_sample_locked(ts);
+	}
+	if (!vmt_ts_check(ts, &s) || !ts->ts_periodic ||
+	    ts->ts_policy.tp_oneshot || ts->ts_confirming)
+		return;
+	s.ts_light = true;
+	vmt_ts_feed(ts, &s);
+}
+
+/*
+ * After OS_Suspend the VM stops as soon as the guest has answered, and
+ * no callout runs until it comes back: read host time every
+ * VMT_TS_WATCH_MS meanwhile, so that the first thing the guest does
+ * after the resume is to see it, not a poll up to a second later.
+ */
+static void
+vmt_ts_watch_tick(void *arg)
+{
+	struct vmt_timesync *ts = arg;
+	struct vmt_tsp_sample s;
+
+	mutex_enter(&ts->ts_lock);
+	if (!ts->ts_dying && ts->ts_watch_until != 0 &&
+	    vmt_ts_uptime_ns() < ts->ts_watch_until) {
+		(void)vmt_ts_check(ts, &s);
+		if (ts->ts_watch_until != 0)
+			callout_schedule(&ts->ts_watch,
+			    MAX(mstohz(VMT_TS_WATCH_MS), 1));
+	} else
+		ts->ts_watch_until = 0;
+	mutex_exit(&ts->ts_lock);
+}
+
+static void
+vmt_ts_watch_start(struct vmt_timesync *ts)
+{
+	KASSERT(mutex_owned(&ts->ts_lock));
+	if (ts->ts_dying)
+		return;
+	ts->ts_watch_until = vmt_ts_uptime_ns() + VMT_TS_WATCH_S * NS_PER_S;
+	callout_schedule(&ts->ts_watch, MAX(mstohz(VMT_TS_WATCH_MS), 1));
 }
 
 static void
@@ -499,16 +599,19 @@ vmt_ts_event(struct vmt_softc *sc, void *arg, enum vmt_event ev, int n)
 		break;
 	case VMT_EV_RESET:
 		/* The host (re)announced itself: its flag may be new. */
+		vmt_ts_stopped(ts);
 		if (ts->ts_mode == VMT_TS_MODE_HOST)
 			vmt_ts_read_flag(ts);
 		vmt_ts_oneshot(ts, VMT_TSP_EV_CHECKPOINT,
 		    &ts->ts_st.st_resume_cpt);
 		break;
 	case VMT_EV_CHECKPOINT:
+		vmt_ts_stopped(ts);
 		vmt_ts_oneshot(ts, VMT_TSP_EV_CHECKPOINT,
 		    &ts->ts_st.st_resume_cpt);
 		break;
 	case VMT_EV_RESUME:
+		vmt_ts_stopped(ts);
 		vmt_ts_oneshot(ts, VMT_TSP_EV_RESUME,
 		    &ts->ts_st.st_resume_msg);
 		break;
@@ -517,7 +620,9 @@ vmt_ts_event(struct vmt_softc *sc, void *arg, enum vmt_event ev, int n)
 		    VMT_TSP_EV_SYNC, &ts->ts_st.st_resume_msg);
 		break;
 	case VMT_EV_SUSPEND:
-		/* The counter is about to stop: nothing to do until resume. */
+		/* The counter is about to stop: watch for the return. */
+		vmt_ts_stopped(ts);
+		vmt_ts_watch_start(ts);
 		break;
 	}
 	mutex_exit(&ts->ts_lock);
@@ -554,9 +659,7 @@ vmt_ts_opt_synctime(struct vmt_softc *sc, void *arg, const char *name,
 	if (vmt_ts_parse_int(value, 0, 1, &v) != 0)
 		return EINVAL;
 	mutex_enter(&ts->ts_lock);
-	ts->ts_host_flag = (int)v;
-	ts->ts_flag_src = VMT_TS_SRC_PUSH;
-	vmt_ts_reconfigure(ts);
+	vmt_ts_set_flag(ts, (int)v, VMT_TS_SRC_PUSH);
 	mutex_exit(&ts->ts_lock);
 	return 0;
 }
@@ -615,6 +718,8 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	mutex_init(&ts->ts_lock, MUTEX_DEFAULT, IPL_NONE);
 	callout_init(&ts->ts_callout, CALLOUT_MPSAFE);
 	callout_setfunc(&ts->ts_callout, vmt_ts_tick, ts);
+	callout_init(&ts->ts_watch, CALLOUT_MPSAFE);
+	callout_setfunc(&ts->ts_watch, vmt_ts_watch_tick, ts);
 	ts->ts_mode = VMT_TS_MODE_HOST;
 	ts->ts_host_flag = -1;
 	ts->ts_flag_src = VMT_TS_SRC_NONE;
@@ -627,7 +732,7 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	/* open-vm-tools' defaults for what the host has not pushed. */
 	ts->ts_tools_opt[0] = 1;	/* slewCorrection */
 	ts->ts_tools_opt[1] = 50;	/* percentCorrection */
-	ts->ts_tools_opt[4] = 1;	/* enable */
+	ts->ts_tools_opt[VMT_TS_TOOLS_ENABLE] = 1;
 	vmt_tspolicy_defaults(&ts->ts_cfg);
 	ts->ts_cfg.tc_enabled = false;
 	(void)vmt_tspolicy_init(&ts->ts_policy, &ts->ts_cfg,
@@ -675,7 +780,9 @@ vmt_timesync_detach(struct vmt_softc *sc)
 	ts->ts_dying = true;
 	mutex_exit(&ts->ts_lock);
 	callout_halt(&ts->ts_callout, NULL);
+	callout_halt(&ts->ts_watch, NULL);
 	callout_destroy(&ts->ts_callout);
+	callout_destroy(&ts->ts_watch);
 	mutex_destroy(&ts->ts_lock);
 	sc->sc_timesync = NULL;
 	kmem_free(ts, sizeof(*ts));

@@ -33,9 +33,23 @@
  * host's new time against uptime holds from the first read after the
  * resume on; a glitch does not hold.  A jump beyond VMT_TS_INSANE_NS
  * (two years) must hold for VMT_TS_INSANE_HOLD_NS before it is
- * believed.  So a resume is caught about half a second after the
- * first read that sees it, and a host that is years off for a few
- * seconds moves nothing.
+ * believed.
+ *
+ * A forward jump (host time ahead of uptime, as a stop of the VM makes
+ * it) that something besides the host's clock vouches for needs only
+ * reads spread over VMT_TS_CONFIRM_FAST_NS: a message that the VM was
+ * stopped (OS_Suspend just before, OS_Resume, a TCLO reset or a
+ * checkpoint seen on the wire, within VMT_TS_STOP_NEAR_NS of uptime of
+ * the jump; vmt_ts_stopped()), or an interrupt lag of about the jump
+ * reported with it (a stun the VMM is catching up).  Those come from
+ * the VMX's own bookkeeping of the stop, not from its clock: a clock
+ * that is wrong for a moment does not bring them along, and a message
+ * that comes without a jump moves nothing.  Time_Synchronize does not
+ * vouch for anything: the host sends it whenever it likes.  So a resume
+ * is caught a few hundredths of a second after the first read that
+ * sees it when the host said so, about half a second after it when it
+ * did not, and a host that is years off for a few seconds moves
+ * nothing.
  *
  * Time arithmetic never overflows: realtime may be anywhere a time_t
  * can say, so offsets are formed from second and nanosecond parts and
@@ -75,6 +89,12 @@ __KERNEL_RCSID(0, "$NetBSD$");
 /* Confirmation: this many reads spread over at least this long. */
 #define VMT_TS_CONFIRM_READS	3
 #define VMT_TS_CONFIRM_NS	(500 * NS_PER_MS)
+/* ... or this long, for a forward jump the VMX vouches for. */
+#define VMT_TS_CONFIRM_FAST_NS	(20 * NS_PER_MS)
+/* A stop message vouches for a jump this close to it in uptime. */
+#define VMT_TS_STOP_NEAR_NS	(10 * NS_PER_S)
+/* An interrupt lag this close to the jump (or 1/8 of it) vouches too. */
+#define VMT_TS_LAG_MATCH_NS	(50 * NS_PER_MS)
 /* Beyond this a jump must hold for VMT_TS_INSANE_HOLD_NS. */
 #define VMT_TS_INSANE_NS	(2LL * 366 * 86400 * NS_PER_S)
 #define VMT_TS_INSANE_HOLD_NS	(600 * NS_PER_S)
@@ -148,7 +168,7 @@ vmt_ts_add_ns(const struct timespec *ts, int64_t ns, struct timespec *out)
 }
 
 /* Uptime in nanoseconds: 292 years of it fit. */
-static int64_t
+int64_t
 vmt_ts_uptime_ns(void)
 {
 	static const struct timespec zero = { 0, 0 };
@@ -216,28 +236,34 @@ vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 		    error != 0 ? 0 : ht.ht_sec);
 		return EINVAL;
 	}
-	rd->rd_host_ns = ht.ht_sec * NS_PER_S + (int64_t)ht.ht_usec * NS_PER_US;
+	/* The host truncates to the us: the middle of it is unbiased. */
+	rd->rd_host_ns = ht.ht_sec * NS_PER_S + (int64_t)ht.ht_usec * NS_PER_US +
+	    NS_PER_US / 2;
 	rd->rd_maxlag_us = ht.ht_maxlag_us;
+	rd->rd_ilag_us = ht.ht_lag_us;
 	rd->rd_up_ns = vmt_ts_uptime_ns();
 	return 0;
 }
 
 /*
- * Take the tightest of VMT_TS_TRIES host reads, each bracketed by
- * guest realtime reads, and express it as a policy sample; *rd gets
- * the read it rests on, with the uptime of its midpoint.
+ * Take the tightest of tries (VMT_TS_TRIES if 0) host reads, each
+ * bracketed by guest realtime reads, and express it as a policy
+ * sample, with the kernel's pending adjtime at the time; *rd gets the
+ * read it rests on, with the uptime of its midpoint.
  */
 int
 vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
-    struct vmt_ts_read *rd)
+    struct vmt_ts_read *rd, int tries)
 {
 	struct timespec g0, g1, mid, host;
 	struct vmt_ts_read r;
-	int64_t width, off, best = -1, bad = 0;
+	int64_t width, off, best = -1, bad = 0, pend;
 	int i, error = 0;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
-	for (i = 0; i < VMT_TS_TRIES; i++) {
+	if (tries <= 0)
+		tries = VMT_TS_TRIES;
+	for (i = 0; i < tries; i++) {
 		nanotime(&g0);
 		error = vmt_ts_host_read(ts, &r);
 		nanotime(&g1);
@@ -263,10 +289,16 @@ vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
 		r.rd_up_ns -= MIN(width / 2, r.rd_up_ns);
 		sp->ts_uptime_ns = r.rd_up_ns;
 		sp->ts_lag_us = r.rd_maxlag_us;
+		sp->ts_ilag_us = r.rd_ilag_us;
 		*rd = r;
 	}
-	if (best >= 0)
+	if (best >= 0) {
+		if (tc_adjtime(&pend, NULL) == 0) {
+			sp->ts_pending_valid = true;
+			sp->ts_pending_us = pend;
+		}
 		return 0;
+	}
 	if (error == 0 && bad != 0) {
 		vmt_ts_log_rejected(ts, "guest clock too far from it, seconds",
 		    bad);
@@ -310,13 +342,39 @@ vmt_ts_cand_dropped(struct vmt_timesync *ts, int64_t up)
 	ts->ts_cand_valid = false;
 }
 
+/* A message says that the VM stopped, or is about to. */
+void
+vmt_ts_stopped(struct vmt_timesync *ts)
+{
+	KASSERT(mutex_owned(&ts->ts_lock));
+	ts->ts_stop_valid = true;
+	ts->ts_stop_up = vmt_ts_uptime_ns();
+}
+
+/* Does something besides the host's clock vouch for the candidate? */
+static bool
+vmt_ts_vouched(const struct vmt_timesync *ts)
+{
+	int64_t j = ts->ts_cand_jump_ns, tol;
+
+	if (ts->ts_cand_insane || j <= 0)
+		return false;
+	if (ts->ts_stop_valid &&
+	    ts->ts_stop_up >= ts->ts_cand_first_up - VMT_TS_STOP_NEAR_NS &&
+	    ts->ts_stop_up <= ts->ts_cand_last_up + VMT_TS_STOP_NEAR_NS)
+		return true;
+	tol = MAX(VMT_TS_LAG_MATCH_NS, j / 8);
+	return ts_abs(ts_add(ts->ts_cand_lag_ns, -j)) <= tol;
+}
+
 /*
  * The one bound on host time against uptime; see the top of the file.
- * host_ns is a host read, up_ns the uptime it was made at.
+ * rd is a host read, with the uptime it was made at.
  */
 enum vmt_ts_vet
-vmt_ts_vet(struct vmt_timesync *ts, int64_t host_ns, int64_t up_ns)
+vmt_ts_vet(struct vmt_timesync *ts, const struct vmt_ts_read *rd)
 {
+	int64_t host_ns = rd->rd_host_ns, up_ns = rd->rd_up_ns;
 	int64_t epoch, jump = 0, d, need;
 	bool had;
 
@@ -352,7 +410,10 @@ vmt_ts_vet(struct vmt_timesync *ts, int64_t host_ns, int64_t up_ns)
 		ts->ts_cand_insane = ts->ts_anchor_valid &&
 		    ts_abs(jump) > VMT_TS_INSANE_NS;
 	}
-	need = ts->ts_cand_insane ? VMT_TS_INSANE_HOLD_NS : VMT_TS_CONFIRM_NS;
+	ts->ts_cand_lag_ns = (int64_t)rd->rd_ilag_us * NS_PER_US;
+	ts->ts_cand_fast = vmt_ts_vouched(ts);
+	need = ts->ts_cand_insane ? VMT_TS_INSANE_HOLD_NS :
+	    ts->ts_cand_fast ? VMT_TS_CONFIRM_FAST_NS : VMT_TS_CONFIRM_NS;
 	if (ts->ts_cand_reads >= VMT_TS_CONFIRM_READS &&
 	    up_ns - ts->ts_cand_first_up >= need) {
 		had = ts->ts_anchor_valid;
@@ -364,6 +425,8 @@ vmt_ts_vet(struct vmt_timesync *ts, int64_t host_ns, int64_t up_ns)
 			    (long long)((up_ns - ts->ts_cand_first_up) /
 			    NS_PER_S));
 		vmt_ts_anchor(ts, epoch, up_ns);
+		/* The message has vouched: it does not vouch again. */
+		ts->ts_stop_valid = false;
 		return had ? VMT_TS_VET_JUMP : VMT_TS_VET_OK;
 	}
 	if (ts->ts_cand_insane) {

@@ -240,9 +240,7 @@ vmt_ts_sysctl_host_synctime(SYSCTLFN_ARGS)
 		return error;
 	}
 	mutex_enter(&ts->ts_lock);
-	ts->ts_host_flag = val;
-	ts->ts_flag_src = VMT_TS_SRC_WRITE;
-	vmt_ts_reconfigure(ts);
+	vmt_ts_set_flag(ts, val, VMT_TS_SRC_WRITE);
 	mutex_exit(&ts->ts_lock);
 	return 0;
 }

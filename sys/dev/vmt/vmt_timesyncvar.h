@@ -78,11 +78,13 @@ struct vmt_ts_read {
 	int64_t		rd_host_ns;	/* host realtime */
 	int64_t		rd_up_ns;	/* guest uptime at the read */
 	uint32_t	rd_maxlag_us;	/* host's maxTimeLag */
+	uint32_t	rd_ilag_us;	/* interrupt lag (WITH_LAG only) */
 };
 
 /* The time.synchronize.tools.* options: stored and reported only. */
 #define VMT_TS_TOOLS_PREFIX	"time.synchronize.tools."
 #define VMT_TS_NTOOLS		5
+#define VMT_TS_TOOLS_ENABLE	4	/* ...enable: re-ticking syncs */
 extern const char *const vmt_ts_tools_options[VMT_TS_NTOOLS];
 
 
@@ -118,6 +120,8 @@ struct vmt_timesync {
 	int			ts_period_s;	/* [t] sampling period */
 	bool			ts_periodic;	/* [t] clock_sync.period != 0 */
 	bool			ts_confirming;	/* [t] callout confirms a read */
+	callout_t		ts_watch;	/* [t] reads after OS_Suspend */
+	int64_t			ts_watch_until;	/* [t] uptime it stops, ns */
 	int			ts_tools_opt[VMT_TS_NTOOLS]; /* [t] stored */
 	u_int			ts_tc_gen;	/* [t] timecounter generation */
 	/* vmt_ts_vet(): the last believed host read, host - uptime ... */
@@ -132,6 +136,11 @@ struct vmt_timesync {
 	int64_t			ts_cand_jump_ns; /* [t] off the anchor by */
 	int64_t			ts_cand_first_up; /* [t] uptime, first read */
 	int64_t			ts_cand_last_up; /* [t] uptime, last read */
+	int64_t			ts_cand_lag_ns;	/* [t] interrupt lag, last read */
+	bool			ts_cand_fast;	/* [t] corroborated: confirm fast */
+	/* A message that the VM stopped: OS_Suspend, OS_Resume, reset, CPT. */
+	bool			ts_stop_valid;	/* [t] ts_stop_up holds */
+	int64_t			ts_stop_up;	/* [t] uptime it came at, ns */
 	bool			ts_long_slew;	/* [t] a long slew announced */
 	struct timeval		ts_log_last;	/* [t] ratecheck(9): host times */
 	struct timeval		ts_refuse_log;	/* [t] ratecheck(9): refusals */
@@ -144,16 +153,19 @@ struct vmt_timesync {
 void	vmt_ts_reconfigure(struct vmt_timesync *);
 void	vmt_ts_set_periodic(struct vmt_timesync *, bool);
 void	vmt_ts_read_flag(struct vmt_timesync *);
+void	vmt_ts_set_flag(struct vmt_timesync *, int, enum vmt_ts_source);
 
 /* vmt_timesync_host.c */
 bool	vmt_ts_diff_ns(const struct timespec *, const struct timespec *,
 	    int64_t *);
 bool	vmt_ts_add_ns(const struct timespec *, int64_t, struct timespec *);
 void	vmt_ts_log_rejected(struct vmt_timesync *, const char *, int64_t);
+int64_t	vmt_ts_uptime_ns(void);
 int	vmt_ts_host_read(struct vmt_timesync *, struct vmt_ts_read *);
 int	vmt_ts_take_sample(struct vmt_timesync *, struct vmt_tsp_sample *,
-	    struct vmt_ts_read *);
-enum vmt_ts_vet vmt_ts_vet(struct vmt_timesync *, int64_t, int64_t);
+	    struct vmt_ts_read *, int);
+enum vmt_ts_vet vmt_ts_vet(struct vmt_timesync *, const struct vmt_ts_read *);
+void	vmt_ts_stopped(struct vmt_timesync *);
 
 /* vmt_timesync_sysctl.c */
 void	vmt_ts_sysctl_setup(struct vmt_timesync *);
