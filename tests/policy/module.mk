@@ -3,6 +3,7 @@
 # kern_tc.c on the userland kernel environment.
 ATF_C_TESTS +=		tests/policy/t_tspolicy tests/policy/t_tspolicy_kern
 t_tspolicy_SRCS :=	sys/dev/vmt/vmt_tspolicy.c \
-			sys/dev/vmt/vmt_tspolicy_filter.c tests/policy/clockmodel.c
+			sys/dev/vmt/vmt_tspolicy_filter.c \
+			sys/dev/vmt/vmt_tspolicy_noise.c tests/policy/clockmodel.c
 t_tspolicy_KERNEL :=	none
 KYUAFILES +=		tests/policy/Kyuafile

@@ -90,11 +90,17 @@ __KERNEL_RCSID(0, "$NetBSD$");
  */
 #define FOLD_GUARD_NS		(20LL * NS_PER_MS)
 #define FOLD_SMALL_US		10
+/* Slewing more than this a second, the mirror is good to a tick of it. */
+#define BUSY_US			50
 
 /* Sampling: FAST_MS after a disturbance; "locked" bound. */
 #define FAST_MS			2000U
 #define LOCK_NS			(100LL * NS_PER_US)
 #define LOCK_COUNT		3	/* samples within LOCK_NS to lock */
+
+/* Below a us: steered by the frequency over STEER_S seconds. */
+#define STEER_S			2
+#define STEER_MAXDT_NS		(2 * NS_PER_S)
 
 /* A backlog: the guest is behind by the lag, give or take this. */
 #define BACKLOG_TOL_K		8	/* read noise sd */
@@ -376,6 +382,7 @@ vmt_tspolicy_init(struct vmt_tspolicy *p, const struct vmt_tsp_config *cfg,
 	p->tp_km_rate_us = 0;
 	p->tp_km_pending_us = 0;
 	p->tp_km_applied_ns = 0;
+	p->tp_km_busy = false;
 	p->tp_undo_pending_us = 0;
 	p->tp_undo_freq = cur_freq;
 	p->tp_freq_orig = cur_freq;
@@ -571,23 +578,28 @@ tsp_sample_disabled(struct vmt_tspolicy *p, bool light,
 	dc->dc_next_ms = p->tp_cfg.tc_period_s * 1000U;
 }
 
-/* Slew away offset xe, less what this second is still going to slew. */
-static void
+/*
+ * Slew away offset xe, less what this second is still going to slew.
+ * Returns the part below the us the kernel takes, ns.
+ */
+static int64_t
 tsp_slew(struct vmt_tspolicy *p, int64_t xe, int64_t inflight,
     struct vmt_tsp_decision *dc)
 {
-	int64_t cmd;
+	int64_t cmd, want;
 
 	/*
 	 * Rounded to the us the kernel takes and at most what it takes,
 	 * the rest stays in the filter and is asked for later.
 	 */
-	cmd = tsp_slew_cmd(vmt_tsp_sub(-xe, inflight));
+	want = vmt_tsp_sub(-xe, inflight);
+	cmd = tsp_slew_cmd(want);
 	dc->dc_action = VMT_TSP_SLEW;
 	dc->dc_slew_us = cmd;
 	if (cmd != 0)
 		dc->dc_slews = 1;
 	p->tp_km_pending_us = cmd;
+	return vmt_tsp_sub(want, cmd * NS_PER_US);
 }
 
 /* The smallest lead a backward step may take back now. */
@@ -607,7 +619,7 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 {
 	const struct vmt_tsp_config *cfg = &p->tp_cfg;
 	enum vmt_tsp_verdict v;
-	int64_t x, u, w, thr_fwd, inflight, fset, b, xe;
+	int64_t x, u, w, thr_fwd, inflight, fset, b, xe, d, steer;
 	bool back_ok, disturbed;
 
 	tsp_decision_init(dc);
@@ -636,6 +648,8 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 	tsp_undo_mark(p);
 	if (s->ts_light && !p->tp_oneshot && tsp_km_unsure(p))
 		return;
+	p->tp_km_busy = vmt_tsp_abs(p->tp_km_rate_us) > BUSY_US ||
+	    vmt_tsp_abs(p->tp_km_pending_us) > BUSY_US;
 	inflight = tsp_km_inflight_ns(p);
 	back_ok = cfg->tc_allow_backward || p->tp_backward_once;
 	thr_fwd = vmt_tsp_add(cfg->tc_step_ns, 0);
@@ -645,6 +659,8 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 		thr_fwd = (int64_t)s->ts_lag_us * NS_PER_US;
 	b = tsp_backlog(p, x, s->ts_ilag_us);
 	disturbed = p->tp_oneshot || !p->tp_ph_valid;
+	d = u - p->tp_last_up_ns;
+	steer = 0;
 
 	/*
 	 * Behind by more than the threshold, or by a stun's backlog: step
@@ -677,12 +693,23 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 		/* Ahead beyond the threshold, and allowed to go back. */
 		tsp_step(p, -xe, dc);
 		disturbed = true;
-	} else
-		tsp_slew(p, xe, inflight, dc);
+	} else {
+		steer = tsp_slew(p, xe, inflight, dc);
+		/*
+		 * What adjtime cannot take, under a us, goes through the
+		 * frequency over STEER_S, while reads come often enough
+		 * (the TCLO poll's) to take it back if it overshoots.
+		 */
+		if (disturbed || v != VMT_TSP_V_OK || d > STEER_MAXDT_NS ||
+		    vmt_tsp_abs(steer) > NS_PER_US)
+			steer = 0;
+	}
 
 done:
 	/* Install the frequency the estimate asks for. */
-	fset = vmt_tsp_clamp(-p->tp_freq_est, VMT_TSP_FREQ_MAX);
+	fset = vmt_tsp_clamp(vmt_tsp_add(-p->tp_freq_est,
+	    vmt_tsp_muldiv(steer, VMT_TSP_FREQ_PPB, STEER_S)),
+	    VMT_TSP_FREQ_MAX);
 	if (fset != p->tp_freq_set) {
 		dc->dc_set_freq = true;
 		dc->dc_freq = fset;

@@ -28,7 +28,8 @@
  * model tests.  The caller serialises all calls on one policy.
  *
  * vmt_tspolicy.c takes the decisions; vmt_tspolicy_filter.c is the
- * estimator behind them (offset and frequency from the samples).
+ * estimator behind them (offset and frequency from the samples) and
+ * vmt_tspolicy_noise.c measures what each sample is worth.
  *
  * Units: times in ns unless the name says otherwise; frequencies in
  * 32.32 fixed-point ppb (ppb << 32), the unit of tc_adjfreq(); a
@@ -197,6 +198,7 @@ struct vmt_tspolicy {
 					 * time by the corrections (frequency
 					 * and slew) since the last accepted
 					 * sample, ns */
+	bool	 tp_km_busy;		/* slewing more than a little */
 	int64_t	 tp_undo_pending_us;	/* the kernel's pending adjtime and */
 	int64_t	 tp_undo_freq;		/* frequency before the last decision:
 					 * what stays if it is refused */
@@ -221,15 +223,26 @@ struct vmt_tspolicy {
 	int64_t	 tp_p00;		/* var(offset), ns^2 */
 	int64_t	 tp_p01;		/* cov(offset, freq), ns ppb << 10 */
 	int64_t	 tp_p11;		/* var(freq), ppb^2 << 20 */
-	int64_t	 tp_r;			/* read noise variance, ns^2 */
-	uint32_t tp_rn;			/* reads behind tp_r so far */
+	int64_t	 tp_r;			/* read noise variance, ns^2, of a
+					 * call of no length */
+	int64_t	 tp_rc;			/* ... plus this much of w^2, << 16 */
+	uint32_t tp_rn;			/* measurements behind them so far */
+	uint32_t tp_r_stale;		/* samples since the last triple */
+	int64_t	 tp_nb_e[2];		/* noise by width: mean variance and */
+	int64_t	 tp_nb_b[2];		/* mean w^2 of narrow and wide reads */
+	uint32_t tp_nb_n[2];		/* and how many */
+	uint32_t tp_hist_n;		/* the last accepted reads (0-2), in */
+	int64_t	 tp_hist_o[2];		/* open-loop terms (corrections taken
+					 * out), latest last, ns, */
+	int64_t	 tp_hist_w[2];		/* their brackets, ns, */
+	int64_t	 tp_hist_u[2];		/* and uptimes, ns */
 	int64_t	 tp_q;			/* frequency walk, ppb^2/s << 20 */
 	int64_t	 tp_width_ns;		/* typical bracket width, ns; 0 none */
 	int64_t	 tp_asym;		/* offset error per ns of bracket
 					 * (where in the call the host reads),
-					 * << 32 */
-	int64_t	 tp_asym_ww;		/* weight behind it: sum of squared
-					 * width deviations, ns^2 */
+					 * << 32: num / (ww + prior) */
+	int64_t	 tp_asym_num;		/* sums behind it, each term weighed */
+	int64_t	 tp_asym_ww;		/* by its variance, << 16 */
 	int64_t	 tp_blk_sum;		/* whiteness test: normalised
 					 * innovations of this block, << 16 */
 	uint32_t tp_blk_n;		/* ... how many */
@@ -298,6 +311,16 @@ void	vmt_tsp_filter_stepped(struct vmt_tspolicy *, int64_t);
 uint32_t vmt_tsp_filter_interval(const struct vmt_tspolicy *, uint32_t,
 	    uint32_t);
 int64_t	vmt_tsp_filter_noise(const struct vmt_tspolicy *);
+
+void	vmt_tsp_noise_init(struct vmt_tspolicy *);
+void	vmt_tsp_noise_restart(struct vmt_tspolicy *);
+int64_t	vmt_tsp_noise_var(const struct vmt_tspolicy *, int64_t);
+int64_t	vmt_tsp_noise_unbias(const struct vmt_tspolicy *, int64_t, int64_t);
+bool	vmt_tsp_noise_wide(const struct vmt_tspolicy *, int64_t);
+void	vmt_tsp_noise_width(struct vmt_tspolicy *, int64_t);
+void	vmt_tsp_noise_more(struct vmt_tspolicy *);
+void	vmt_tsp_noise_read(struct vmt_tspolicy *, int64_t, int64_t, int64_t,
+	    int64_t, int64_t, int64_t);
 
 int64_t	vmt_tsp_abs(int64_t);
 int64_t	vmt_tsp_add(int64_t, int64_t);

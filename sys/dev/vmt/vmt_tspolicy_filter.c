@@ -32,19 +32,12 @@
  * from that, with y doing a random walk of variance q per second.
  * Nothing about the noise is assumed; it is measured:
  *
- *  - the read noise R from the innovations (their variance less what
- *    the filter itself expected), once the filter has converged;
+ *  - what each read is worth, and where in the call the host reads its
+ *    clock, by vmt_tspolicy_noise.c, independently of this filter;
  *  - q from whether the innovations are white: blocks of BLK_N
  *    normalised innovations should sum to a variance of BLK_N; more
  *    means the filter lags the oscillator (q too small), less that it
- *    chases the noise (q too large);
- *  - where in the backdoor call the host reads its clock: a read late
- *    in the call makes the bracket's middle early by a fixed fraction of
- *    the call's length, k w, which changes with every call.  Regressing
- *    the innovations on the bracket width w measures k (a recursive
- *    least-squares fit with a prior of k = 0), and each read is
- *    corrected by it: z - k w is the offset a call of no length would
- *    show.
+ *    chases the noise (q too large); and a run (below) doubles it.
  *
  * Outliers.  A read whose bracket is much wider than usual (a vCPU
  * stall) is not used.  A read more than K_OUT standard deviations off
@@ -54,7 +47,8 @@
  * from the last good read is a change of rate (the frequency takes the
  * ramp's slope).  Reads off on one side by more than 3 sd, RUN_LEN times
  * in a row, are a smaller change of rate: the frequency's uncertainty
- * widens by what they imply, and the filter follows them at once.
+ * widens by what they imply, and the filter follows them at once; the
+ * oscillator moves more than q said, so q doubles.
  * REJECT_MAX reads in a row set aside and never confirmed mean that the
  * noise is larger than measured: R grows, and the read is used.  The
  * frequency is never relearned from scratch.
@@ -77,8 +71,6 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define NS_PER_MS		1000000LL
 #define NS_PER_S		1000000000LL
 #define I64_MAX			((int64_t)0x7fffffffffffffffLL)
-#define I64_MIN			(-I64_MAX - 1)
-#define U64_MAX			((uint64_t)0xffffffffffffffffULL)
 
 #define P_CAP			((int64_t)1 << 62)
 #define P01_SHIFT		10
@@ -86,13 +78,8 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define FREQ_UNIT_NS		((int64_t)NS_PER_S << 32) /* ns * ppb<<32 */
 #define FREQ_EST_MAX		(2 * VMT_TSP_FREQ_MAX)
 
-/* Priors: a frequency error up to 1000 ppm, reads good to 20 us. */
+/* The prior: a frequency error up to 1000 ppm. */
 #define P11_INIT		(((int64_t)1000000 * 1000000) << P11_SHIFT)
-#define R_INIT			(20000LL * 20000)
-/* The read is truncated to the us: no read is better than that. */
-#define R_MIN			100000LL
-#define R_MEM			256		/* reads behind R, at most */
-#define R_PRIOR_N		8		/* ... and the prior's weight */
 /* Frequency walk: 1e-9/s at first, measured between 1e-12 and 1e-6. */
 #define Q_INIT			((int64_t)1 << P11_SHIFT)
 #define Q_MIN			1LL
@@ -111,146 +98,11 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define RUN_LEN			3
 #define K_AGREE			6	/* sd within which suspects agree */
 #define REJECT_MAX		8
-#define WIDTH_K			4
-#define WIDTH_SLACK_NS		(20LL * NS_PER_US)
-#define WIDTH_SHIFT		6
-
-/* Asymmetry: memory, and the prior's sd of k (1/4) as R / k^2. */
-#define ASYM_MEM		32768
-#define ASYM_PRIOR		16
-#define ASYM_MAX		((int64_t)1 << 31)		/* 1/2 */
+/* A jump may come with a change of rate of about this much. */
+#define JUMP_FREQ_VAR		(((int64_t)50000 * 50000) << P11_SHIFT)
 
 /* Full samples: intervals double from FAST_MS while the filter holds. */
 #define FAST_MS			2000U
-
-/* --- arithmetic ----------------------------------------------------- */
-
-int64_t
-vmt_tsp_abs(int64_t v)
-{
-
-	if (v == I64_MIN)
-		return I64_MAX;
-	return v < 0 ? -v : v;
-}
-
-int64_t
-vmt_tsp_add(int64_t a, int64_t b)
-{
-
-	if (b > 0 && a > I64_MAX - b)
-		return I64_MAX;
-	if (b < 0 && a < I64_MIN - b)
-		return I64_MIN;
-	return a + b;
-}
-
-int64_t
-vmt_tsp_sub(int64_t a, int64_t b)
-{
-
-	if (b < 0 && a > I64_MAX + b)
-		return I64_MAX;
-	if (b > 0 && a < I64_MIN + b)
-		return I64_MIN;
-	return a - b;
-}
-
-int64_t
-vmt_tsp_clamp(int64_t v, int64_t lim)
-{
-
-	if (v > lim)
-		return lim;
-	if (v < -lim)
-		return -lim;
-	return v;
-}
-
-/*
- * a * b / c for unsigned a, b and c > 0, truncated, saturating at
- * U64_MAX; a 128-bit product and long division when the product does
- * not fit, so that fixed-point ratios keep full precision without
- * __int128 or libgcc.
- */
-static uint64_t
-tsp_umuldiv(uint64_t a, uint64_t b, uint64_t c)
-{
-	uint64_t a0 = a & 0xffffffffU, a1 = a >> 32;
-	uint64_t b0 = b & 0xffffffffU, b1 = b >> 32;
-	uint64_t p00, p01, p10, p11, mid, lo, hi, q, r, top;
-	int i;
-
-	if (a1 == 0 && b1 == 0)
-		return a0 * b0 / c;
-	p00 = a0 * b0;
-	p01 = a0 * b1;
-	p10 = a1 * b0;
-	p11 = a1 * b1;
-	mid = (p00 >> 32) + (p01 & 0xffffffffU) + (p10 & 0xffffffffU);
-	lo = (p00 & 0xffffffffU) | (mid << 32);
-	hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-	if (hi == 0)
-		return lo / c;
-	if (hi >= c)
-		return U64_MAX;
-	/* Restoring division of hi:lo by c; the remainder stays < c. */
-	r = hi;
-	q = 0;
-	for (i = 63; i >= 0; i--) {
-		top = r >> 63;
-		r = (r << 1) | ((lo >> i) & 1);
-		q <<= 1;
-		if (top != 0 || r >= c) {
-			r -= c;
-			q |= 1;
-		}
-	}
-	return q;
-}
-
-/* Signed a * b / c, c > 0, truncated toward zero, saturating. */
-int64_t
-vmt_tsp_muldiv(int64_t a, int64_t b, int64_t c)
-{
-	uint64_t ua, ub, q;
-	bool neg;
-
-	if (c <= 0)
-		c = 1;
-	neg = (a < 0) != (b < 0);
-	ua = a < 0 ? (uint64_t)0 - (uint64_t)a : (uint64_t)a;
-	ub = b < 0 ? (uint64_t)0 - (uint64_t)b : (uint64_t)b;
-	q = tsp_umuldiv(ua, ub, (uint64_t)c);
-	if (q > (uint64_t)I64_MAX)
-		q = (uint64_t)I64_MAX;
-	return neg ? -(int64_t)q : (int64_t)q;
-}
-
-/* floor(sqrt(v)), by Newton's iteration from above. */
-uint64_t
-vmt_tsp_isqrt(uint64_t v)
-{
-	uint64_t x, y;
-
-	if (v < 2)
-		return v;
-	x = v;
-	y = (x >> 1) + 1;
-	if (v >= ((uint64_t)1 << 62))
-		x = (uint64_t)1 << 32;
-	else
-		x = y < ((uint64_t)1 << 32) ? y : (uint64_t)1 << 32;
-	for (;;) {
-		y = (x + v / x) >> 1;
-		if (y >= x)
-			break;
-		x = y;
-	}
-	while (x * x > v)
-		x--;
-	return x;
-}
 
 static int64_t
 tsp_cap(int64_t v)
@@ -282,6 +134,7 @@ vmt_tsp_filter_restart(struct vmt_tspolicy *p)
 	p->tp_run_len = 0;
 	p->tp_blk_sum = 0;
 	p->tp_blk_n = 0;
+	vmt_tsp_noise_restart(p);
 }
 
 void
@@ -296,13 +149,9 @@ vmt_tsp_filter_init(struct vmt_tspolicy *p, int64_t freq)
 	p->tp_p00 = P_CAP;
 	p->tp_p01 = 0;
 	p->tp_p11 = P11_INIT;
-	p->tp_r = R_INIT;
-	p->tp_rn = 0;
 	p->tp_q = Q_INIT;
-	p->tp_width_ns = 0;
-	p->tp_asym = 0;
-	p->tp_asym_ww = 0;
 	p->tp_blk_ms = BLK_ONE;
+	vmt_tsp_noise_init(p);
 	p->tp_lag_valid = false;
 	p->tp_lag_base_us = 0;
 }
@@ -338,7 +187,8 @@ int64_t
 vmt_tsp_filter_noise(const struct vmt_tspolicy *p)
 {
 
-	return (int64_t)vmt_tsp_isqrt((uint64_t)p->tp_r);
+	return (int64_t)vmt_tsp_isqrt((uint64_t)vmt_tsp_noise_var(p,
+	    p->tp_width_ns));
 }
 
 /* --- the Kalman filter ---------------------------------------------- */
@@ -423,23 +273,16 @@ tsp_predict(const struct vmt_tspolicy *p, int64_t d)
 	    drift);
 }
 
-/* The read's offset as a call of no length would have shown it. */
-static int64_t
-tsp_unbias(const struct vmt_tspolicy *p, int64_t z, int64_t w)
-{
-
-	return vmt_tsp_sub(z, vmt_tsp_muldiv(p->tp_asym, w, (int64_t)1 << 32));
-}
-
 /* The phase (re)starts from the read zc. */
 static void
 tsp_phase_start(struct vmt_tspolicy *p, int64_t zc, int64_t u)
 {
 
+	vmt_tsp_noise_restart(p);
 	p->tp_ph_valid = true;
 	p->tp_ph_est_ns = vmt_tsp_clamp(zc, VMT_TSP_OFFSET_MAX);
 	p->tp_last_up_ns = u;
-	p->tp_p00 = p->tp_r;
+	p->tp_p00 = vmt_tsp_noise_var(p, 0);
 	p->tp_p01 = 0;
 	p->tp_sus_n = 0;
 	p->tp_rej_run = 0;
@@ -478,6 +321,7 @@ tsp_track_run(struct vmt_tspolicy *p, int64_t nu, int64_t sd, int64_t u,
 	    NS_PER_S << P01_SHIFT, since);		/* ppb << 10 */
 	c->c11 = tsp_cap(vmt_tsp_add(c->c11, tsp_sq(df)));
 	c->c00 = tsp_cap(vmt_tsp_add(c->c00, tsp_sq(nu)));
+	p->tp_q = p->tp_q > Q_MAX / 2 ? Q_MAX : 2 * p->tp_q;
 	p->tp_run_len = 0;
 }
 
@@ -506,60 +350,17 @@ tsp_track_white(struct vmt_tspolicy *p, int64_t nu, int64_t sd)
 	}
 }
 
-/* Measure the read noise and the call's asymmetry from an innovation. */
-static void
-tsp_track_noise(struct vmt_tspolicy *p, int64_t nu, int64_t w,
-    const struct tsp_cov *c, int64_t s)
-{
-	int64_t e2, wc, den, n;
-
-	e2 = tsp_sq(nu);
-	if (e2 > 25 * (s < P_CAP / 25 ? s : P_CAP / 25))
-		e2 = 25 * s;
-	/* Unbiased, so possibly below 0: the average is clamped. */
-	e2 -= c->c00;
-	n = p->tp_rn + R_PRIOR_N < R_MEM ? p->tp_rn + R_PRIOR_N : R_MEM;
-	p->tp_r += (e2 - p->tp_r) / n;
-	if (p->tp_r < R_MIN)
-		p->tp_r = R_MIN;
-	p->tp_rn++;
-
-	/* Recursive least squares of nu on the width's deviation. */
-	wc = w - p->tp_width_ns;
-	p->tp_asym_ww += tsp_sq(wc) - p->tp_asym_ww / ASYM_MEM;
-	if (p->tp_asym_ww > P_CAP)
-		p->tp_asym_ww = P_CAP;
-	den = vmt_tsp_add(p->tp_asym_ww, ASYM_PRIOR * p->tp_r);
-	p->tp_asym = vmt_tsp_clamp(vmt_tsp_add(p->tp_asym,
-	    vmt_tsp_muldiv(vmt_tsp_muldiv(nu, wc, 1), (int64_t)1 << 32, den)),
-	    ASYM_MAX);
-}
-
-/* The typical bracket: clipped, so that a stall does not move it. */
-static void
-tsp_track_width(struct vmt_tspolicy *p, int64_t w)
-{
-
-	if (p->tp_width_ns == 0) {
-		p->tp_width_ns = w > 0 ? w : 1;
-		return;
-	}
-	if (w > WIDTH_K * p->tp_width_ns)
-		w = WIDTH_K * p->tp_width_ns;
-	p->tp_width_ns += (w - p->tp_width_ns) / (1 << WIDTH_SHIFT);
-	if (p->tp_width_ns < 1)
-		p->tp_width_ns = 1;
-}
-
 /*
  * Reads set aside earlier and this one (residual r at u), all against
  * the same prediction: do they tell one story?  The same residual twice
- * is a jump; a residual grown in proportion since the last good read, a
- * change of rate; three in a line, a jump with a change of rate (a
- * stun that moved the VM to another host).  *dyp gets the change of
- * rate, ppb << 32, or 0.
+ * is a jump (TSP_JUMP); a residual grown in proportion since the last
+ * good read a change of rate, three in a line a jump with a change of
+ * rate (TSP_TURN, with the change in *dyp, ppb << 32).
  */
-static bool
+#define TSP_NONE	0
+#define TSP_JUMP	1
+#define TSP_TURN	2
+static int
 tsp_confirms(const struct vmt_tspolicy *p, int64_t r, int64_t u,
     int64_t tol, int64_t *dyp)
 {
@@ -567,52 +368,66 @@ tsp_confirms(const struct vmt_tspolicy *p, int64_t r, int64_t u,
 
 	*dyp = 0;
 	if (p->tp_sus_n == 0)
-		return false;
+		return TSP_NONE;
 	r1 = p->tp_sus_resid_ns[1];
 	u1 = p->tp_sus_up_ns[1];
 	du = u - u1;
 	dr = vmt_tsp_sub(r, r1);
 	if (vmt_tsp_abs(dr) <= tol)
-		return true;
+		return TSP_JUMP;
 	if (du < NS_PER_MS)
-		return false;
+		return TSP_NONE;
+	*dyp = vmt_tsp_muldiv(dr, FREQ_UNIT_NS, du);
 	if (p->tp_sus_n >= 2) {
 		r0 = p->tp_sus_resid_ns[0];
 		u0 = p->tp_sus_up_ns[0];
 		line = vmt_tsp_add(r1, vmt_tsp_muldiv(vmt_tsp_sub(r1, r0), du,
 		    u1 - u0 > 0 ? u1 - u0 : 1));
 		if (u1 - u0 >= NS_PER_MS &&
-		    vmt_tsp_abs(vmt_tsp_sub(r, line)) <= 2 * tol) {
-			*dyp = vmt_tsp_muldiv(dr, FREQ_UNIT_NS, du);
-			return true;
-		}
+		    vmt_tsp_abs(vmt_tsp_sub(r, line)) <= 2 * tol)
+			return TSP_TURN;
 	}
 	/* A ramp through both that started after the last good read. */
 	d1 = u1 - p->tp_last_up_ns;
 	if ((r1 < 0) != (r < 0) || vmt_tsp_abs(r) <= vmt_tsp_abs(r1) ||
 	    vmt_tsp_muldiv(vmt_tsp_abs(r1), du, NS_PER_S) >
 	    vmt_tsp_muldiv(vmt_tsp_abs(dr), d1 + du / 2, NS_PER_S))
-		return false;
-	*dyp = vmt_tsp_muldiv(dr, FREQ_UNIT_NS, du);
-	return true;
+		return TSP_NONE;
+	return TSP_TURN;
 }
 
-/* A confirmed jump (and change of rate dy): restart from this read. */
+/*
+ * A confirmed jump (residual r at u; how, from tsp_confirms()): restart
+ * from this read.  A turn sets the new rate, known to two reads' noise
+ * over their distance.  A jump may have come with a change of rate (a
+ * stun that moved the VM to another host): the reads' slope counts,
+ * against a change of JUMP_FREQ_SD, for what it is worth.
+ */
 static void
-tsp_jump(struct vmt_tspolicy *p, int64_t zc, int64_t u, int64_t dy)
+tsp_jump(struct vmt_tspolicy *p, int64_t zc, int64_t r, int64_t u, int how,
+    int64_t dy)
 {
-	int64_t du, v;
+	int64_t du, pm, k, slope;
 
-	if (dy != 0) {
+	du = u - p->tp_sus_up_ns[1];
+	if (du < NS_PER_MS)
+		du = NS_PER_MS;
+	pm = tsp_cap(vmt_tsp_muldiv(vmt_tsp_muldiv(2 * vmt_tsp_noise_var(p, 0),
+	    NS_PER_S << P11_SHIFT, du), NS_PER_S, du));
+	if (how == TSP_TURN) {
 		p->tp_freq_est = vmt_tsp_clamp(vmt_tsp_add(p->tp_freq_est, dy),
 		    FREQ_EST_MAX);
-		/* Known to two reads' noise over their distance, or so. */
-		du = u - p->tp_sus_up_ns[1];
-		if (du < NS_PER_MS)
-			du = NS_PER_MS;
-		v = vmt_tsp_muldiv(vmt_tsp_muldiv(4 * p->tp_r,
-		    NS_PER_S << P11_SHIFT, du), NS_PER_S, du);
-		p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11, v));
+		p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11, 2 * pm));
+	} else {
+		slope = vmt_tsp_muldiv(vmt_tsp_sub(r, p->tp_sus_resid_ns[1]),
+		    FREQ_UNIT_NS, du);
+		k = vmt_tsp_muldiv(JUMP_FREQ_VAR, BLK_ONE,
+		    vmt_tsp_add(JUMP_FREQ_VAR, pm));
+		p->tp_freq_est = vmt_tsp_clamp(vmt_tsp_add(p->tp_freq_est,
+		    vmt_tsp_muldiv(slope, k, BLK_ONE)), FREQ_EST_MAX);
+		p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11,
+		    vmt_tsp_muldiv(JUMP_FREQ_VAR, pm,
+		    vmt_tsp_add(JUMP_FREQ_VAR, pm))));
 	}
 	tsp_phase_start(p, zc, u);
 }
@@ -640,41 +455,40 @@ enum vmt_tsp_verdict
 vmt_tsp_filter_sample(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 {
 	struct tsp_cov c;
-	int64_t d, zc, pred, nu, s, sd, k0, dy;
-	bool wide, far;
+	int64_t d, zc, pred, nu, r, s, sd, k0, dy;
+	int how;
 
-	zc = tsp_unbias(p, z, w);
+	zc = vmt_tsp_noise_unbias(p, z, w);
 	if (!p->tp_ph_valid || u < p->tp_last_up_ns) {
 		tsp_phase_start(p, zc, u);
-		tsp_track_width(p, w);
+		vmt_tsp_noise_read(p, z, w, u, 0, 0, P_CAP);
 		return VMT_TSP_V_FIRST;
 	}
 	d = u - p->tp_last_up_ns;
 	tsp_cov_predict(p, d, &c);
 	pred = tsp_predict(p, d);
 	nu = vmt_tsp_sub(zc, pred);
-	s = vmt_tsp_add(c.c00, p->tp_r);
+	r = vmt_tsp_noise_var(p, w);
+	s = vmt_tsp_add(c.c00, r);
 	sd = (int64_t)vmt_tsp_isqrt((uint64_t)s);
 
-	wide = p->tp_width_ns > 0 &&
-	    w > WIDTH_K * p->tp_width_ns + WIDTH_SLACK_NS;
-	far = vmt_tsp_abs(nu) > K_OUT * sd;
-	if (wide) {
+	if (vmt_tsp_noise_wide(p, w)) {
 		/* A stall hides where the host read: not evidence. */
-		tsp_track_width(p, w);
+		vmt_tsp_noise_width(p, w);
 		p->tp_rej_run++;
 		return VMT_TSP_V_REJECT;
 	}
-	if (far) {
-		if (tsp_confirms(p, nu, u, K_AGREE * (int64_t)vmt_tsp_isqrt(
-		    (uint64_t)vmt_tsp_add(2 * p->tp_r, 2 * c.c00)), &dy)) {
-			tsp_jump(p, zc, u, dy);
+	if (vmt_tsp_abs(nu) > K_OUT * sd) {
+		how = tsp_confirms(p, nu, u, K_AGREE * (int64_t)vmt_tsp_isqrt(
+		    (uint64_t)vmt_tsp_add(2 * r, 2 * c.c00)), &dy);
+		if (how != TSP_NONE) {
+			tsp_jump(p, zc, nu, u, how, dy);
+			vmt_tsp_noise_read(p, z, w, u, 0, 0, P_CAP);
 			return VMT_TSP_V_JUMP;
 		}
 		if (++p->tp_rej_run >= REJECT_MAX) {
 			/* Never confirmed, never ending: more noise. */
-			p->tp_r = tsp_cap(4 * p->tp_r);
-			p->tp_rn = 0;
+			vmt_tsp_noise_more(p);
 			p->tp_rej_run = 0;
 		}
 		tsp_suspect(p, nu, u);
@@ -684,12 +498,10 @@ vmt_tsp_filter_sample(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	p->tp_rej_run = 0;
 
 	tsp_track_run(p, nu, sd, u, &c);
-	if (c.c00 <= p->tp_r) {
-		tsp_track_noise(p, nu, w, &c, s);
+	if (c.c00 <= r)
 		tsp_track_white(p, nu, sd);
-	}
-	tsp_track_width(p, w);
-	s = vmt_tsp_add(c.c00, p->tp_r);
+	vmt_tsp_noise_read(p, z, w, u, p->tp_km_applied_ns, nu, c.c00);
+	s = vmt_tsp_add(c.c00, r);
 
 	/* The update. */
 	k0 = vmt_tsp_muldiv(nu, c.c00, s);
@@ -700,8 +512,8 @@ vmt_tsp_filter_sample(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	    vmt_tsp_muldiv(dy, (int64_t)1 << (32 - P01_SHIFT), 1)),
 	    FREQ_EST_MAX);
 	c.c11 = vmt_tsp_sub(c.c11, vmt_tsp_muldiv(c.c01, c.c01, s));
-	c.c00 = vmt_tsp_muldiv(c.c00, p->tp_r, s);
-	c.c01 = vmt_tsp_muldiv(c.c01, p->tp_r, s);
+	c.c00 = vmt_tsp_muldiv(c.c00, r, s);
+	c.c01 = vmt_tsp_muldiv(c.c01, r, s);
 	tsp_cov_fix(&c);
 	p->tp_p00 = c.c00;
 	p->tp_p01 = c.c01;
@@ -726,7 +538,7 @@ vmt_tsp_filter_interval(const struct vmt_tspolicy *p, uint32_t cur_ms,
 
 	if (!p->tp_ph_valid)
 		return FAST_MS;
-	lim = vmt_tsp_add(p->tp_p00, p->tp_r);
+	lim = vmt_tsp_add(p->tp_p00, vmt_tsp_noise_var(p, p->tp_width_ns));
 	for (t = (int64_t)cur_ms * 2; t > FAST_MS; t /= 2) {
 		if (t > (int64_t)period_ms)
 			continue;
