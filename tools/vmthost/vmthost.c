@@ -20,7 +20,6 @@
 #include <dev/vmt/vmt_backdoor.h>
 #include <dev/vmt/vmtreg.h>
 
-#include "kenv.h"
 #include "vmthost.h"
 
 #define NCHAN		8	/* channel slots */
@@ -69,6 +68,7 @@ struct opentime {
 
 struct vmthost {
 	struct vmthost_config cfg;
+	struct vmthost_timesrc ts;	/* the guest's time base */
 	uint64_t	rng;
 	vmthost_clock_fn clock;
 	void		*clock_arg;
@@ -168,13 +168,16 @@ vmthost_config_default(struct vmthost_config *cfg)
 }
 
 struct vmthost *
-vmthost_create(const struct vmthost_config *cfg)
+vmthost_create_timesrc(const struct vmthost_config *cfg,
+    const struct vmthost_timesrc *ts)
 {
 	struct vmthost *h;
 
 	assert(vmthost_cur == NULL);
+	assert(ts->ts_now != NULL && ts->ts_delay != NULL);
 	h = xrealloc(NULL, sizeof(*h));
 	memset(h, 0, sizeof(*h));
+	h->ts = *ts;
 	if (cfg != NULL)
 		h->cfg = *cfg;
 	else
@@ -223,7 +226,7 @@ vmthost_now(struct vmthost *h)
 {
 	if (h->clock != NULL)
 		return (*h->clock)(h->clock_arg);
-	return h->cfg.epoch_ns + kenv_now();
+	return h->cfg.epoch_ns + (*h->ts.ts_now)(h->ts.ts_arg);
 }
 
 void
@@ -397,11 +400,11 @@ fault_check(struct vmthost *h, const struct hchan *c, enum vmthost_dir dir,
 		if (f->status & VM_RPC_REPLY_CPT) {
 			h->st.cpt_injected++;
 			tq_push_reset(h);
-			if (h->cpt_suspend_ns > 0) {
+			if (h->cpt_suspend_ns > 0 &&
+			    h->ts.ts_suspend != NULL) {
 				/* The VM sleeps inside this very call. */
-				kenv_suspend();
-				kenv_delay(h->cpt_suspend_ns);
-				kenv_resume();
+				(*h->ts.ts_suspend)(h->ts.ts_arg,
+				    h->cpt_suspend_ns);
 			}
 		} else
 			h->st.faults_injected++;
@@ -648,9 +651,9 @@ charge(struct vmthost *h)
 
 	total = h->cfg.latency_ns + rng_below(h, h->cfg.jitter_ns);
 	at = rng_below(h, total + 1);
-	kenv_delay(at);
+	(*h->ts.ts_delay)(h->ts.ts_arg, at);
 	t = vmthost_now(h);
-	kenv_delay(total - at);
+	(*h->ts.ts_delay)(h->ts.ts_arg, total - at);
 	return t;
 }
 
@@ -691,7 +694,8 @@ rpc_open(struct vmthost *h, struct vm_backdoor *f)
 		h->opens_cap = h->opens_cap ? 2 * h->opens_cap : 32;
 		h->opens = xrealloc(h->opens, h->opens_cap * sizeof(*h->opens));
 	}
-	h->opens[h->opens_n++] = (struct opentime){ kenv_now(), kind };
+	h->opens[h->opens_n++] = (struct opentime){
+	    (*h->ts.ts_now)(h->ts.ts_arg), kind };
 	if (h->poweroff || (cookies && !h->cfg.cookies)) {
 		h->st.opens_refused++;
 		return;
