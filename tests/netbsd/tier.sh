@@ -200,6 +200,18 @@ bmake() {
 	    NETBSDSRCDIR="$NB_TREE" "$@" all)
 }
 
+# make_overlay dir: dir/sys holds our timetc.h and the tier's compat
+# headers (tests/netbsd/compat/sys), each a link to the repository's.
+make_overlay() {
+	local h
+	rm -rf "$1"
+	mkdir -p "$1/sys"
+	ln -s "$REPO/sys/sys/timetc.h" "$1/sys/timetc.h"
+	for h in "$REPO"/tests/netbsd/compat/sys/*.h; do
+		[ -f "$h" ] && ln -s "$h" "$1/sys/${h##*/}"
+	done
+}
+
 # kernel flavour: librump (and for vmt librumpdev) of one flavour.
 #   stock	NetBSD's own kern_tc.c and sys/timetc.h
 #   vmt		ours (sys/kern/kern_tc.c, sys/sys/timetc.h)
@@ -207,14 +219,14 @@ build_kernel() {
 	local fl=$1 key vars=() start=$SECONDS libs=rumpkern
 	local dir=$RUMP/kern-$fl
 	if [ "$fl" = vmt ]; then
-		mkdir -p "$dir/overlay/sys"
-		ln -sf "$REPO/sys/sys/timetc.h" "$dir/overlay/sys/timetc.h"
+		make_overlay "$dir/overlay"
 		vars=(VMT_SYS="$REPO/sys" VMT_OVERLAY="$dir/overlay")
 		libs="rumpkern rumpdev"
 	fi
 	key=$(key_of kern-1 "$fl" "$(cat "$NBBUILD/.stamp-tools")" \
 	    "$REPO/tests/netbsd/rump/Makefile.kern" \
-	    "$REPO/sys/kern/kern_tc.c" "$REPO/sys/sys/timetc.h")
+	    ${vars[@]:+"$REPO/sys/kern/kern_tc.c" "$REPO/sys/sys/timetc.h" \
+	    "$REPO"/tests/netbsd/compat/sys/*.h})
 	if fresh kern-$fl "$key" "$NB_TREE/sys/kern" "$NB_TREE/sys/sys" \
 	    "$NB_TREE/sys/rump/librump"; then
 		status kern-$fl ok
@@ -275,7 +287,8 @@ build_helpers() {
 		status helpers-$fl ok
 		return 0
 	fi
-	rm -f "$BIN"/*-"$fl"
+	rm -f "$BIN"/linkcheck-"$fl" "$BIN"/h_rumpclock-"$fl" \
+	    "$BIN"/bench-"$fl"
 	if ! run "$fl test component" comp-$fl bmake "$dir/rumptest" \
 	    "$TDIR/Makefile.rumptest" "${vars[@]}"; then
 		status helpers-$fl fail "the test component did not build against the $fl kernel: see $LOGS/comp-$fl.log"
@@ -298,6 +311,36 @@ build_helpers() {
 	stamp helpers-$fl "$key"
 	status helpers-$fl ok
 	say "$fl test component and programs built in $((SECONDS - start)) s"
+}
+
+# vmt(4) as a rump driver component, and its test program (step e).
+build_vmt() {
+	local dir=$RUMP/kern-vmt key start=$SECONDS
+	[ "$(head -n 1 "$STATUS/helpers-vmt" 2>/dev/null)" = ok ] || return 0
+	key=$(key_of vmt-1 "$(cat "$NBBUILD/.stamp-helpers-vmt")" \
+	    "$REPO"/sys/dev/vmt/* "$REPO"/tools/vmthost/vmthost.[ch])
+	if fresh vmt "$key" "$NB_TREE/sys/dev/sysmon"; then
+		status vmt ok
+		return 0
+	fi
+	rm -f "$BIN/h_rumpvmt"
+	if ! run "vmt(4) component" comp-vmt4 bmake "$dir/rumpvmt" \
+	    "$TDIR/Makefile.rumpvmt" VMT_SYS="$REPO/sys" \
+	    VMT_OVERLAY="$dir/overlay"; then
+		status vmt fail "vmt(4) did not build as a rump component: see $LOGS/comp-vmt4.log"
+		return 1
+	fi
+	if ! run "vmt(4) test program" h_rumpvmt hlink "$BIN/h_rumpvmt" \
+	    "$dir/rumpvmt/librumpvmt.a" "$dir/rumptest/librumptest.a" \
+	    "$dir/rumpdev/librumpdev.a" "$dir/rumpkern/librump.a" -- \
+	    "$TDIR/h_rumpvmt.c" "$TDIR/h_rump.c" \
+	    "$REPO/tools/vmthost/vmthost.c"; then
+		status vmt fail "the vmt(4) test program did not link: see $LOGS/h_rumpvmt.log"
+		return 1
+	fi
+	stamp vmt "$key"
+	status vmt ok
+	say "vmt(4) rump component and test program built in $((SECONDS - start)) s"
 }
 
 # --- main ---------------------------------------------------------------
@@ -349,6 +392,7 @@ prep() {
 	build_kernel vmt
 	build_helpers stock
 	build_helpers vmt
+	build_vmt
 	write_env
 	return 0
 }

@@ -238,7 +238,10 @@ h_clock_settime(int id, int64_t ns)
 
 /* --- sysctl by name, through CTL_QUERY ---------------------------------- */
 
-/* The number of the child named name under mib[0..len); -1 if none. */
+/*
+ * The number of the child named name under mib[0..len) (-1 if none);
+ * with name NULL, the number of children.
+ */
 static int
 sysctl_child(int *mib, u_int len, const char *name, uint32_t *type)
 {
@@ -266,7 +269,9 @@ sysctl_child(int *mib, u_int len, const char *name, uint32_t *type)
 	    h_abi.ra_node_size) != 0)
 		h_fail("sysctl CTL_QUERY: %s", strerror(errno));
 	n = sz / h_abi.ra_node_size;
-	for (i = 0; i < n; i++) {
+	if (name == NULL)
+		found = (int)n;
+	for (i = 0; name != NULL && i < n; i++) {
 		node = buf + i * h_abi.ra_node_size;
 		if (strncmp((const char *)node + h_abi.ra_node_off_name, name,
 		    h_abi.ra_node_namelen) != 0)
@@ -371,5 +376,21 @@ h_sysctl_str(const char *name, char *buf, size_t len)
 		return errno;
 	if (len > 0)
 		buf[len - 1] = '\0';
+	return 0;
+}
+
+int
+h_sysctl_nchildren(const char *name, int *n)
+{
+	int mib[16];
+	uint32_t type = 0;
+	u_int len;
+
+	if ((len = sysctl_resolve(name, mib, &type)) == 0)
+		return ENOENT;
+	if (type != h_abi.ra_ctltype_node)
+		return ENOTDIR;
+	if ((*n = sysctl_child(mib, len, NULL, &type)) < 0)
+		return EIO;
 	return 0;
 }

@@ -67,5 +67,7 @@ int	h_clock_settime(int, int64_t);
 int	h_sysctl_int(const char *, int64_t *);
 int	h_sysctl_setint(const char *, int64_t);
 int	h_sysctl_str(const char *, char *, size_t);
+/* The number of nodes under a node. */
+int	h_sysctl_nchildren(const char *, int *);
 
 #endif /* _H_RUMP_H_ */
