@@ -528,7 +528,8 @@ ATF_TC_BODY(sysctl_validation, tc)
 	check_bad_int("machdep.vmt0.timesync.period", 0);
 	check_bad_int("machdep.vmt0.timesync.period", 3601);
 	check_bad_int("machdep.vmt0.timesync.period", -5);
-	check_bad_int("machdep.vmt0.clock_sync.period", 0);
+	check_bad_int("machdep.vmt0.clock_sync.period", -1);
+	check_bad_int("machdep.vmt0.clock_sync.period", 3601);
 	check_bad_int("machdep.vmt0.timesync.step_threshold", 0);
 	check_bad_int("machdep.vmt0.timesync.step_threshold", 86400001);
 	check_bad_int("machdep.vmt0.timesync.allow_backward", 2);

@@ -11,7 +11,9 @@
 #include <dev/vmt/vmtreg.h>
 
 #include "kenv.h"
+#include "kenv_pm.h"
 #include "h_vmt.h"
+#include "h_vmt_kern.h"
 
 ATF_TC_WITHOUT_HEAD(probe_no_vmware);
 ATF_TC_BODY(probe_no_vmware, tc)
@@ -208,6 +210,97 @@ ATF_TC_BODY(stop_catchup_and_unknown, tc)
 	ATF_CHECK(kenv_now() >= 3 * 2000);
 }
 
+/*
+ * An attach that fails half-way (machdep.vmt0 is taken, so the sysctl
+ * subtree cannot be created) undoes what it did; the device stays, as
+ * autoconf(9) keeps it, and a later detach must not touch the lock,
+ * the callout or anything else attach did not leave behind.
+ */
+ATF_TC_WITHOUT_HEAD(detach_after_failed_attach);
+ATF_TC_BODY(detach_after_failed_attach, tc)
+{
+	struct vmthost *h = h_boot(NULL);
+	struct vmt_softc *sc;
+	int error = 0;
+
+	ATF_REQUIRE_EQ(h_sysctl_squat("vmt0"), 0);
+	sc = h_vmt_attach_raw(0, &error);
+	ATF_REQUIRE_EQ(error, EEXIST);
+	ATF_CHECK_EQ(kenv_log_count(
+	    "vmt0: unable to create sysctl nodes, error 17"), 1);
+	/* Only the do-nothing power handlers are left. */
+	ATF_CHECK_EQ(h_vmt_attached(sc), 0x0010 /* VMT_ATT_PMF */);
+	ATF_CHECK(kenv_pmf_registered("vmt0"));
+	ATF_CHECK(kenv_pmf_suspend());
+	ATF_CHECK(kenv_pmf_resume());
+	/* No loop: the host never sees a channel. */
+	vmthost_tclo_push(h, "OS_Halt");
+	kenv_run_for(30 * H_S);
+	ATF_CHECK_EQ(vmthost_stats(h)->opens[VMTHOST_TCLO], 0);
+	ATF_CHECK_EQ(vmthost_stats(h)->calls[VM_CMD_RPC], 0);
+	ATF_CHECK_EQ(kenv_pswitch_count(H_PSWITCH_POWER), 0);
+
+	ATF_REQUIRE_EQ(h_vmt_detach_raw(sc), 0);
+	ATF_CHECK(!kenv_pmf_registered("vmt0"));
+	h_sysctl_unsquat();
+
+	/* The unit attaches for real afterwards, and gets the halt. */
+	sc = h_attach(h);
+	kenv_run_for(1 * H_S);
+	ATF_CHECK_EQ(h_stat("errors"), 0);
+	ATF_CHECK_STREQ(vmthost_tclo_reply(h, "OS_Halt"), "OK ");
+	ATF_CHECK_EQ(kenv_pswitch_count(H_PSWITCH_POWER), 1);
+	ATF_CHECK_EQ(vmt_kenv_detach(sc), 0);
+}
+
+/* The backdoor gone between probe and attach: nothing to undo. */
+ATF_TC_WITHOUT_HEAD(detach_after_no_backdoor);
+ATF_TC_BODY(detach_after_no_backdoor, tc)
+{
+	struct vmthost *h = h_boot(NULL);
+	struct vmt_softc *sc;
+	int error = 0;
+
+	ATF_REQUIRE(vmt_probe());
+	vmthost_destroy(h);
+	sc = h_vmt_attach_raw(0, &error);
+	ATF_CHECK_EQ(error, ENXIO);
+	ATF_CHECK_EQ(kenv_log_count("vmt0: backdoor not found"), 1);
+	ATF_CHECK_EQ(h_vmt_attached(sc), 0x0010 /* VMT_ATT_PMF */);
+	kenv_run_for(10 * H_S);
+	ATF_CHECK_EQ(kenv_sysctl_getint("machdep.vmt0", NULL), ENOENT);
+	ATF_CHECK_EQ(h_vmt_detach_raw(sc), 0);
+	ATF_CHECK(!kenv_pmf_registered("vmt0"));
+}
+
+/*
+ * Without options VMT_TIMESYNC the driver never sets the clock; NetBSD's
+ * machdep.vmt0.clock_sync.period is there, reads 0 (off), accepts 0
+ * and refuses to turn on what this kernel does not have.
+ */
+ATF_TC_WITHOUT_HEAD(clock_sync_period_notimesync);
+ATF_TC_BODY(clock_sync_period_notimesync, tc)
+{
+	struct vmthost *h = h_boot(NULL);
+	int64_t v = -1;
+
+	(void)h_attach(h);
+	ATF_REQUIRE_EQ(kenv_sysctl_getint("machdep.vmt0.clock_sync.period",
+	    &v), 0);
+	ATF_CHECK_EQ(v, 0);
+	ATF_CHECK_EQ(kenv_sysctl_setint("machdep.vmt0.clock_sync.period", 0),
+	    0);
+	ATF_CHECK_EQ(kenv_sysctl_setint("machdep.vmt0.clock_sync.period", 60),
+	    EOPNOTSUPP);
+	ATF_CHECK_EQ(kenv_sysctl_setint("machdep.vmt0.clock_sync.period", -1),
+	    EINVAL);
+	ATF_REQUIRE_EQ(kenv_sysctl_getint("machdep.vmt0.clock_sync.period",
+	    &v), 0);
+	ATF_CHECK_EQ(v, 0);
+	ATF_CHECK_EQ(kenv_sysctl_getint("machdep.vmt0.timesync.period", &v),
+	    ENOENT);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, probe_no_vmware);
@@ -219,5 +312,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, host_clock_callback);
 	ATF_TP_ADD_TC(tp, gui_options);
 	ATF_TP_ADD_TC(tp, stop_catchup_and_unknown);
+	ATF_TP_ADD_TC(tp, detach_after_failed_attach);
+	ATF_TP_ADD_TC(tp, detach_after_no_backdoor);
+	ATF_TP_ADD_TC(tp, clock_sync_period_notimesync);
 	return atf_no_error();
 }

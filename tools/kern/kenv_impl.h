@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+struct device;
+
 /* subr_callout.c */
 void		kenv_callout_hardclock(uint64_t);
 uint64_t	kenv_callout_ticks_until_due(uint64_t);
@@ -15,6 +17,10 @@ void		kenv_sysctl_run_setups(void);
 
 /* subr_misc.c */
 bool		kenv_privileged(void);
+
+/* subr_pmf.c: every device, from kenv_device_create()/_destroy() */
+void		kenv_pmf_device_created(struct device *);
+void		kenv_pmf_device_destroyed(struct device *);
 
 /* subr_prf.c */
 void		kenv_log_line(int, const char *);

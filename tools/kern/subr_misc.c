@@ -228,12 +228,14 @@ kenv_device_create(const char *name, int unit, void *priv)
 	snprintf(dev->dv_xname, sizeof(dev->dv_xname), "%s%d", name, unit);
 	dev->dv_unit = unit;
 	dev->dv_private = priv;
+	kenv_pmf_device_created(dev);
 	return dev;
 }
 
 void
 kenv_device_destroy(struct device *dev)
 {
+	kenv_pmf_device_destroyed(dev);
 	kmem_free(dev, sizeof(*dev));
 }
 

@@ -47,8 +47,9 @@ vmt_cmd(struct vm_backdoor *frame, uint16_t cmd)
 	vmt_backdoor_cmd(frame);
 }
 
+/* Either pointer may be NULL. */
 int
-vmt_get_version(uint32_t *version, uint32_t *vmx_type)
+vmt_get_version(uint32_t *versionp, uint32_t *typep)
 {
 	struct vm_backdoor frame;
 
@@ -56,10 +57,10 @@ vmt_get_version(uint32_t *version, uint32_t *vmx_type)
 	if (frame.eax.word == VM_BACKDOOR_FAIL ||
 	    frame.ebx.word != VM_MAGIC)
 		return ENXIO;
-	if (version != NULL)
-		*version = frame.eax.word;
-	if (vmx_type != NULL)
-		*vmx_type = frame.ecx.word;
+	if (versionp != NULL)
+		*versionp = frame.eax.word;
+	if (typep != NULL)
+		*typep = frame.ecx.word;
 	return 0;
 }
 

@@ -46,6 +46,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/systm.h>
 #include <sys/callout.h>
 #include <sys/device.h>
+#include <sys/kernel.h>
 #include <sys/mutex.h>
 #include <sys/stdarg.h>
 #include <sys/syslog.h>
@@ -355,25 +356,34 @@ vmt_tclo_poweron(struct vmt_softc *sc, const char *args)
 
 /*
  * Halt and reboot press the power or reset switch, as NetBSD's vmt(4)
- * does, so powerd(8) and its scripts decide how to go down.  Without
- * the switches the host is told the request failed.
+ * does, so powerd(8) and its scripts decide how to go down.  The press
+ * is queued for the sysmon thread, never made from this callout; the
+ * host is told the request succeeded only once it is queued.
  */
+static void
+vmt_tclo_pswitch(struct vmt_softc *sc, int type, int id)
+{
+	int error;
+
+	vmt_tclo_set_reply(sc, VM_TCLO_OK);
+	error = vmt_pswitch_press(sc, type);
+	if (error != 0 && ratecheck(&sc->sc_parselog, &vmt_tclo_loginterval))
+		log(LOG_WARNING, "%s: unable to pass on the host's %s "
+		    "request (error %d)\n", device_xname(sc->sc_dev),
+		    id == VM_STATE_CHANGE_HALT ? "halt" : "reboot", error);
+	vmt_tclo_state_change(sc, error == 0, id);
+}
+
 static void
 vmt_tclo_halt(struct vmt_softc *sc, const char *args)
 {
-	vmt_tclo_set_reply(sc, VM_TCLO_OK);
-	vmt_tclo_state_change(sc, sc->sc_pswitch_ok, VM_STATE_CHANGE_HALT);
-	if (sc->sc_pswitch_ok)
-		sysmon_pswitch_event(&sc->sc_ev_power, PSWITCH_EVENT_PRESSED);
+	vmt_tclo_pswitch(sc, PSWITCH_TYPE_POWER, VM_STATE_CHANGE_HALT);
 }
 
 static void
 vmt_tclo_reboot(struct vmt_softc *sc, const char *args)
 {
-	vmt_tclo_set_reply(sc, VM_TCLO_OK);
-	vmt_tclo_state_change(sc, sc->sc_pswitch_ok, VM_STATE_CHANGE_REBOOT);
-	if (sc->sc_pswitch_ok)
-		sysmon_pswitch_event(&sc->sc_ev_reset, PSWITCH_EVENT_PRESSED);
+	vmt_tclo_pswitch(sc, PSWITCH_TYPE_RESET, VM_STATE_CHANGE_REBOOT);
 }
 
 static void
@@ -528,21 +538,27 @@ vmt_tclo_ensure_open(struct vmt_softc *sc)
 	return 0;
 }
 
+/*
+ * The loop stops while the device is detaching, suspended or shut
+ * down: each run checks first, and reschedules only if it still may.
+ */
 void
 vmt_tclo_tick(void *xsc)
 {
 	struct vmt_softc *sc = xsc;
 	struct vm_rpc *rpc = &sc->sc_tclo_rpc;
-	bool got = false, toolong = false;
+	bool got = false, toolong = false, resumed;
 	unsigned cpts;
 	size_t len = 0;
 	int error, delay;
 
 	mutex_enter(&sc->sc_lock);
-	if (sc->sc_dying) {
+	if (sc->sc_dying || sc->sc_suspended) {
 		mutex_exit(&sc->sc_lock);
 		return;
 	}
+	resumed = sc->sc_resumed;
+	sc->sc_resumed = false;
 	error = vmt_tclo_ensure_open(sc);
 	if (error == 0) {
 		error = vmt_rpc_send(sc, rpc, sc->sc_tclo_reply,
@@ -585,6 +601,8 @@ vmt_tclo_tick(void *xsc)
 	mutex_exit(&sc->sc_lock);
 	if (cpts > 0)
 		vmt_event(sc, VMT_EV_CHECKPOINT, (int)cpts);
+	if (resumed)
+		vmt_event(sc, VMT_EV_RESUME, 1);
 	vmt_event(sc, VMT_EV_POLL, 0);
 
 	if (error != 0) {
@@ -595,5 +613,8 @@ vmt_tclo_tick(void *xsc)
 		sc->sc_backoff_ms = VMT_BACKOFF_MIN_MS;
 		delay = got || toolong ? 1 : mstohz(VMT_TCLO_POLL_MS);
 	}
-	callout_schedule(&sc->sc_tclo_tick, delay);
+	mutex_enter(&sc->sc_lock);
+	if (!sc->sc_dying && !sc->sc_suspended)
+		callout_schedule(&sc->sc_tclo_tick, delay);
+	mutex_exit(&sc->sc_lock);
 }

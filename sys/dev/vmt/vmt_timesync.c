@@ -259,10 +259,15 @@ vmt_ts_step(struct vmt_timesync *ts, int64_t step_ns)
 	}
 }
 
+/*
+ * Arm the sampling callout.  With periodic sync off (clock_sync.period
+ * 0) it stays idle: only events (attach, resume, Time_Synchronize, a
+ * checkpoint, a discontinuity) take samples, at once.
+ */
 static void
 vmt_ts_schedule(struct vmt_timesync *ts, uint32_t ms)
 {
-	if (ts->ts_dying || ms == VMT_TSP_NEXT_KEEP)
+	if (ts->ts_dying || !ts->ts_periodic || ms == VMT_TSP_NEXT_KEEP)
 		return;
 	callout_schedule(&ts->ts_callout, ms == 0 ? 1 :
 	    mstohz((int)MIN(ms, (uint32_t)INT32_MAX / 1000)));
@@ -388,8 +393,23 @@ vmt_ts_tick(void *arg)
 	struct vmt_timesync *ts = arg;
 
 	mutex_enter(&ts->ts_lock);
-	vmt_ts_sample_locked(ts);
+	if (ts->ts_periodic)
+		vmt_ts_sample_locked(ts);
 	mutex_exit(&ts->ts_lock);
+}
+
+/* NetBSD's clock_sync.period 0 (off) or not; on again samples now. */
+void
+vmt_ts_set_periodic(struct vmt_timesync *ts, bool on)
+{
+	KASSERT(mutex_owned(&ts->ts_lock));
+	if (on == ts->ts_periodic)
+		return;
+	ts->ts_periodic = on;
+	if (on)
+		vmt_ts_sample_locked(ts);
+	else
+		callout_stop(&ts->ts_callout);
 }
 
 /* A one-shot: note why, tell the policy, act at once. */
@@ -580,6 +600,7 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	ts->ts_lag_cmd_ok = true;
 	ts->ts_step_ms = VMT_TIMESYNC_STEP_MS;
 	ts->ts_period_s = VMT_TIMESYNC_PERIOD;
+	ts->ts_periodic = true;
 	ts->ts_allow_back = VMT_TIMESYNC_BACKWARD_DEFAULT;
 	/* open-vm-tools' defaults for what the host has not pushed. */
 	ts->ts_tools_opt[0] = 1;	/* slewCorrection */

@@ -130,6 +130,40 @@ vmt_ts_sysctl_knob(SYSCTLFN_ARGS)
 	return 0;
 }
 
+/*
+ * machdep.vmt0.clock_sync.period, NetBSD's name: 0 turns the periodic
+ * samples off (the one-shots on attach, resume and the host's requests
+ * remain), any other value sets timesync.period and turns them on.
+ */
+static int
+vmt_ts_sysctl_clock_sync(SYSCTLFN_ARGS)
+{
+	struct sysctlnode node = *rnode;
+	struct vmt_timesync *ts = rnode->sysctl_data;
+	int val, error;
+
+	mutex_enter(&ts->ts_lock);
+	val = ts->ts_periodic ? ts->ts_period_s : 0;
+	mutex_exit(&ts->ts_lock);
+	node.sysctl_data = &val;
+	error = sysctl_lookup(SYSCTLFN_CALL(&node));
+	if (error || newp == NULL)
+		return error;
+	if ((error = vmt_ts_authorize(l)) != 0)
+		return error;
+	if (val != 0 &&
+	    (val < VMT_TSP_PERIOD_MIN_S || val > VMT_TSP_PERIOD_MAX_S))
+		return EINVAL;
+	mutex_enter(&ts->ts_lock);
+	if (val != 0 && val != ts->ts_period_s) {
+		ts->ts_period_s = val;
+		vmt_ts_reconfigure(ts);
+	}
+	vmt_ts_set_periodic(ts, val != 0);
+	mutex_exit(&ts->ts_lock);
+	return 0;
+}
+
 static int
 vmt_ts_sysctl_mode(SYSCTLFN_ARGS)
 {
@@ -333,11 +367,13 @@ vmt_ts_sysctl_setup(struct vmt_timesync *ts)
 		    sizeof(VMT_TS_TOOLS_PREFIX) - 1, NULL,
 		    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
 
-	/* The old name, from before the timesync subtree. */
+	/* NetBSD's name, from before the timesync subtree. */
 	if (sysctl_createv(log, 0, &root, &alias, 0, CTLTYPE_NODE,
-	    "clock_sync", SYSCTL_DESCR("alias of timesync"), NULL, 0, NULL, 0,
-	    CTL_CREATE, CTL_EOL) == 0)
+	    "clock_sync", SYSCTL_DESCR("Clock synchronisation with the host"),
+	    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL) == 0)
 		sysctl_createv(log, 0, &alias, NULL, rw, CTLTYPE_INT, "period",
-		    SYSCTL_DESCR("alias of timesync.period"),
-		    vmt_ts_sysctl_knob, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
+		    SYSCTL_DESCR("timesync.period; 0 turns periodic samples "
+		    "off"),
+		    vmt_ts_sysctl_clock_sync, 0, (void *)ts, 0, CTL_CREATE,
+		    CTL_EOL);
 }

@@ -88,6 +88,7 @@ struct vmt_timesync {
 	int			ts_step_ms;	/* [t] step threshold, ms */
 	int			ts_allow_back;	/* [t] 0 or 1 */
 	int			ts_period_s;	/* [t] sampling period */
+	bool			ts_periodic;	/* [t] clock_sync.period != 0 */
 	int			ts_tools_opt[VMT_TS_NTOOLS]; /* [t] stored */
 	u_int			ts_tc_gen;	/* [t] timecounter generation */
 	bool			ts_disc_valid;	/* [t] ts_disc_* hold */
@@ -101,6 +102,7 @@ struct vmt_timesync {
 
 /* vmt_timesync.c */
 void	vmt_ts_reconfigure(struct vmt_timesync *);
+void	vmt_ts_set_periodic(struct vmt_timesync *, bool);
 void	vmt_ts_read_flag(struct vmt_timesync *);
 
 /* vmt_timesync_sysctl.c */

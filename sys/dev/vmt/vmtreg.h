@@ -46,6 +46,10 @@
 /* GETGUIOPTIONS bits. */
 #define VM_GUI_SYNC_TIME	0x0400	/* "synchronize guest time with host" */
 
+/* GET_VCPU_INFO bits, in EAX (NetBSD's x86 lapic.c reads them). */
+#define VCPUINFO_LEGACY_X2APIC	0x00000008U	/* x2APIC without IR is fine */
+#define VCPUINFO_VCPU_RESERVED	0x80000000U	/* the answer means nothing */
+
 /* Message subcommands, in CX[31:16] of VM_CMD_RPC. */
 #define VM_RPC_OPEN		0	/* EBX = protocol | VM_RPC_FLAG_COOKIE */
 #define VM_RPC_SET_LENGTH	1	/* EBX = length of the message to send */

@@ -24,14 +24,22 @@
  *	vmt_cmd.c	single backdoor commands (probe, GETHZ, GETTIMEFULL)
  *	vmt_rpc.c	the message channel (RPCI and TCLO transport)
  *	vmt_tclo.c	the TCLO loop, command table, Set_Option registry
- *	vmt_subr.c	attach/detach, sysctl, power switches
+ *	vmt_subr.c	attach/detach, sysctl, power switches, pmf(9)
  *	vmt_timesync.c	time synchronisation (options VMT_TIMESYNC)
+ *
+ * The bus front end (sys/arch/x86/x86/vmt.c: cpufeaturebus) matches
+ * with vmt_probe() and calls vmt_common_attach() and
+ * vmt_common_detach(); the backdoor beneath is vmt_backdoor.h.
  *
  * Locking.  One adaptive mutex, sc_lock (IPL_NONE), guards the channels,
  * the counters, the option registry and the event listener.  Lock order:
  * sc_lock is taken before any lock of the time-sync module, never after;
  * so a module must not call vmt_rpci_call() or any other function here
  * that takes sc_lock while it holds a lock of its own.
+ *
+ * Power switch presses (OS_Halt, OS_Reboot) are never delivered from
+ * the callout: they go through the sysmon task queue, and detach waits
+ * for none (it fails with EBUSY while one is queued).
  *
  * Events and Set_Option handlers are called only from the TCLO callout,
  * one at a time and WITHOUT sc_lock held: a handler may call
@@ -87,7 +95,7 @@ struct vmt_timesync;
 enum vmt_event {
 	VMT_EV_RESET,		/* TCLO "reset": host (re)announced itself */
 	VMT_EV_SUSPEND,		/* OS_Suspend */
-	VMT_EV_RESUME,		/* OS_Resume */
+	VMT_EV_RESUME,		/* OS_Resume; or the guest resumed (pmf) */
 	VMT_EV_TIMESYNC,	/* Time_Synchronize <arg> */
 	VMT_EV_CHECKPOINT,	/* CPT status seen on the wire */
 	VMT_EV_POLL,		/* every TCLO poll (about 1 Hz) */
@@ -106,7 +114,9 @@ void	vmt_option_unregister(struct vmt_softc *, const char *name);
 /*
  * Event hook: one listener, set by the time-sync module (NULL removes
  * it).  arg: VMT_EV_TIMESYNC the host's 0 or 1; VMT_EV_CHECKPOINT the
- * number of checkpoints seen since the last report; otherwise 0.
+ * number of checkpoints seen since the last report; VMT_EV_RESUME 0
+ * after OS_Resume, 1 after the guest itself resumed from a suspend
+ * (pmf(9)); otherwise 0.
  * Checkpoints seen during vmt_rpci_call() are reported from the TCLO
  * callout shortly after, never from inside the call.
  */
@@ -158,10 +168,25 @@ struct vmt_option {
 	void		*vo_arg;
 };
 
+/*
+ * What vmt_common_attach() has set up, so that vmt_common_detach()
+ * undoes exactly that, even after a failed attach.
+ */
+#define VMT_ATT_LOCK		0x0001	/* sc_lock */
+#define VMT_ATT_CALLOUT		0x0002	/* sc_tclo_tick initialised */
+#define VMT_ATT_SYSCTL		0x0004	/* machdep.vmt0 */
+#define VMT_ATT_PSWITCH		0x0008	/* both power switches */
+#define VMT_ATT_PMF		0x0010	/* pmf(9) handlers (or no-ops) */
+#define VMT_ATT_LOOP		0x0020	/* the TCLO loop was started */
+#define VMT_ATT_TIMESYNC	0x0040	/* vmt_timesync_attach() ran */
+
 struct vmt_softc {
 	device_t		sc_dev;		/* [I] */
+	u_int			sc_attached;	/* [I] VMT_ATT_* */
 	kmutex_t		sc_lock;	/* see above */
 	bool			sc_dying;	/* [L] detach has begun */
+	bool			sc_suspended;	/* [L] pmf suspend or shutdown */
+	bool			sc_resumed;	/* [L] pmf resume to report */
 
 	/* sysctl: machdep.<xname> and beneath; modules add to both. */
 	struct sysctllog	*sc_log;	/* [I] torn down at detach */
@@ -197,10 +222,10 @@ struct vmt_softc {
 	vmt_event_fn		sc_event_fn;	/* [L] */
 	void			*sc_event_arg;	/* [L] */
 
-	/* Power switches fired by OS_Halt and OS_Reboot. */
+	/* Power switches pressed by OS_Halt and OS_Reboot. */
 	struct sysmon_pswitch	sc_ev_power;	/* [I] */
 	struct sysmon_pswitch	sc_ev_reset;	/* [I] */
-	bool			sc_pswitch_ok;	/* [I] both registered */
+	u_int			sc_pswitch_tasks; /* [L] presses queued */
 
 	/* GETVERSION answer at attach. */
 	uint32_t		sc_version;	/* [I] */
@@ -220,16 +245,29 @@ struct vmt_hosttime {
 	uint32_t	ht_lag_us;	/* interrupt lag (WITH_LAG only) */
 };
 bool	vmt_probe(void);
-int	vmt_get_version(uint32_t *version, uint32_t *vmx_type);
+int	vmt_get_version(uint32_t *, uint32_t *);
 int	vmt_get_hz(uint64_t *tsc_hz, uint32_t *bus_hz);
 int	vmt_get_time_full(struct vmt_hosttime *, bool with_lag);
 int	vmt_get_gui_options(uint32_t *options);
 void	vmt_stop_catchup(void);
 
 #ifdef _KERNEL
-/* vmt_subr.c: the bus front end sets sc_dev, then calls these. */
+/*
+ * vmt_subr.c.  The bus front end hands over a zeroed softc with sc_dev
+ * set.  vmt_common_attach() returns 0 or an errno, having undone what
+ * it set up but for do-nothing pmf(9) handlers (a device that failed
+ * must not block a system suspend); vmt_common_detach() is safe after
+ * either, and returns 0 or EBUSY while a power switch press is still
+ * queued.
+ */
 int	vmt_common_attach(struct vmt_softc *);
 int	vmt_common_detach(struct vmt_softc *);
+/*
+ * Press the power (PSWITCH_TYPE_POWER) or reset (PSWITCH_TYPE_RESET)
+ * switch through the sysmon task queue.  Returns 0 once queued, ENODEV
+ * without registered switches, or the queue's error.
+ */
+int	vmt_pswitch_press(struct vmt_softc *, int);
 
 /* vmt_rpc.c: the channel; every call with sc_lock held. */
 void	vmt_rpc_init(struct vm_rpc *, const char *, uint32_t);
@@ -251,5 +289,27 @@ void	vmt_timesync_attach(struct vmt_softc *);
 void	vmt_timesync_detach(struct vmt_softc *);
 #endif
 #endif /* _KERNEL */
+
+#if defined(_KERNEL) && (defined(__i386__) || defined(__x86_64__))
+#include <dev/vmt/vmtreg.h>
+/*
+ * vmt_hvcall(): one low-bandwidth backdoor command for NetBSD's x86
+ * machine-dependent code, which includes this header for it
+ * (identcpu.c to confirm VMware, lapic.c for GET_VCPU_INFO) whether or
+ * not vmt is configured, and before anything attaches: so it is inline
+ * here rather than behind vmt_backdoor.h.  regs[] receives EAX, EBX,
+ * ECX, EDX, ESI and EDI as the hypervisor left them.
+ */
+static __inline void
+vmt_hvcall(uint8_t cmd, u_int regs[6])
+{
+	__asm__ __volatile__("inl %%dx, %%eax"
+	    : "=a" (regs[0]), "=b" (regs[1]), "=c" (regs[2]), "=d" (regs[3]),
+	      "=S" (regs[4]), "=D" (regs[5])
+	    : "a" (VM_MAGIC), "b" (~VM_MAGIC), "c" ((u_int)cmd),
+	      "d" (VM_PORT_CMD)
+	    : "memory");
+}
+#endif
 
 #endif /* _DEV_VMT_VMTVAR_H_ */

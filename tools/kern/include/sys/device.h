@@ -3,6 +3,7 @@
 #define _SYS_DEVICE_H_
 
 #include <sys/types.h>
+#include <sys/pmf.h>
 
 typedef struct device *device_t;
 
