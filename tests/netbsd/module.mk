@@ -7,7 +7,7 @@ NETBSD_SHARED ?=	$(CURDIR)/../shared/netbsd
 
 ATF_SH_TESTS +=		tests/netbsd/t_compile tests/netbsd/t_config \
 			tests/netbsd/t_rumpkern tests/netbsd/t_rumpclock \
-			tests/netbsd/t_rumpvmt
+			tests/netbsd/t_rumpvmt tests/netbsd/t_envdecl
 KYUAFILES +=		tests/netbsd/Kyuafile
 
 netbsd-tier:

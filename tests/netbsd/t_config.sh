@@ -23,8 +23,11 @@ config_body()
 	cat out
 	cat err >&2
 	[ $rc -eq 0 ] && return
-	msg=$(grep -iE 'fail|error' out err | tail -n 1)
-	atf_fail "${msg:-config.sh exited $rc}"
+	# The count line, and the first checks that failed.
+	msg="$(tail -n 1 out): $(grep -E '^FAIL' out | head -n 3 |
+	    tr -s ' \t' ' ' | paste -sd ';' -)"
+	[ $rc -ne 2 ] || msg="$(tail -n 1 err)"
+	atf_fail "config.sh: $msg"
 }
 
 atf_init_test_cases()
