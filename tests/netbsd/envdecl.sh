@@ -80,7 +80,9 @@ comm -23 tokens keywords > names
 
 # --- the two header sets -------------------------------------------------
 
-(cd "$ENVINC" && find . -name '*.h' | sed 's|^\./||' | sort) > headers
+# Option headers (opt_*.h) are config(1)'s output, not NetBSD's headers.
+(cd "$ENVINC" && find . -name '*.h' ! -name 'opt_*.h' | sed 's|^\./||' |
+    sort) > headers
 # Prerequisites first, as a kernel source includes them.
 {
 	for h in sys/types.h sys/param.h sys/systm.h; do

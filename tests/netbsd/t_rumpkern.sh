@@ -18,8 +18,8 @@ objdir()
 # The first dependency of obj (its source), resolved.
 source_of()
 {
-	sed -n '1s/^[^:]*: *\([^ \\]*\).*/\1/p' "$(objdir "$1")/$2.d" |
-	    xargs realpath -m
+	sed -e 's/\\$//' -e 's/^[^:]*://' "$(objdir "$1")/$2.d" |
+	    tr ' ' '\n' | grep -v '^$' | head -n 1 | xargs realpath -m
 }
 
 # Whether obj's dependencies name path (resolved).
