@@ -9,7 +9,7 @@
 # built.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${NBBUILD:-$REPO/build/netbsd}/bin
+BIN=$REPO/build/netbsd/bin
 ROUNDS=${ROUNDS:-5}
 TC=${BENCH_TC:-tsc}
 CALLS=${CALLS:-2000000}

@@ -2,9 +2,10 @@
 # tier.sh: set up the NetBSD tier of the test suite (tests/netbsd).
 #
 #	tier.sh prep	find the NetBSD source tree, and build once, into
-#			NBBUILD, what the tier's tests use: buildrump.sh's
-#			tools, two rump kernels (NetBSD's own kern_tc.c and
-#			ours), the test components and helper programs
+#			build/netbsd (NBBUILD), what the tier's tests use:
+#			buildrump.sh's tools, two rump kernels (NetBSD's own
+#			kern_tc.c and ours), vmt(4) as a rump component, the
+#			test components and helper programs
 #	tier.sh env	print the tier's state (NBBUILD/tier.env)
 #
 # Environment:
@@ -13,7 +14,6 @@
 #	NETBSD_SHARED	where netbsd-*-src.tar.xz and buildrump.sh.tar.xz
 #			are; default ../shared/netbsd next to the repository
 #	BUILDRUMPSH	a buildrump.sh checkout (default: the tarball)
-#	NBBUILD		build directory; default build/netbsd in the repo
 #	NBJOBS		make -j for the NetBSD builds; default 2
 #
 # Every build is stamped with a key made of its inputs and is redone
@@ -27,9 +27,8 @@
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-NBBUILD=${NBBUILD:-$REPO/build/netbsd}
+NBBUILD=$REPO/build/netbsd
 mkdir -p "$NBBUILD"
-NBBUILD=$(cd "$NBBUILD" && pwd)
 NETBSD_SHARED=${NETBSD_SHARED:-$REPO/../shared/netbsd}
 NBJOBS=${NBJOBS:-2}
 LOGS=$NBBUILD/logs
