@@ -27,7 +27,7 @@ main(void)
 		perror("h_linkcheck: clock_gettime");
 		return 1;
 	}
-	printf("rump kernel booted; realtime %lld.%09ld\n", (long long)ts.tv_sec,
-	    ts.tv_nsec);
+	printf("rump kernel booted; realtime %lld.%09ld\n",
+	    (long long)ts.tv_sec, ts.tv_nsec);
 	return 0;
 }

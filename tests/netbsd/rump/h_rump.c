@@ -262,7 +262,8 @@ sysctl_child(int *mib, u_int len, const char *name, uint32_t *type)
 		free(q);
 		return -1;
 	}
-	sz += 16 * h_abi.ra_node_size;	/* room for nodes added meanwhile */
+	/* Room for nodes added meanwhile. */
+	sz += 16 * h_abi.ra_node_size;
 	if ((buf = malloc(sz)) == NULL)
 		h_fail("out of memory");
 	if (rump_sys___sysctl(mib, len + 1, buf, &sz, q,

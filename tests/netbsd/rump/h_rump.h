@@ -22,8 +22,8 @@ extern struct rumptest_abi h_abi;
 extern const char *h_prog;
 
 /* Print "prog: what" on stderr and exit 1. */
-void	h_fail(const char *, ...) __attribute__((__format__(__printf__, 1, 2),
-	    __noreturn__));
+void	h_fail(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2), __noreturn__));
 /* Print "name: value" on stdout (the figures the tests report). */
 void	h_report(const char *, const char *, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
@@ -40,7 +40,7 @@ void	h_sleep(int64_t);
 /* A kernel clock read bracketed by host monotonic reads. */
 struct h_pair {
 	int64_t		hp_kern;	/* kernel clock, ns */
-	int64_t		hp_host;	/* host monotonic at the read, ns */
+	int64_t		hp_host;	/* host monotonic at it, ns */
 };
 /* clock_gettime(2) of a NetBSD clock id, the best of a few brackets. */
 struct h_pair h_pair(int);

@@ -383,7 +383,7 @@ struct reader {
 	pthread_t	thr;
 	int		clock;
 	uint64_t	reads;
-	int64_t		worst;		/* most negative step seen */
+	int64_t		worst;		/* most negative step */
 	int64_t		first, last;
 };
 

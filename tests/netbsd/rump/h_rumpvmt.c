@@ -9,11 +9,13 @@
  *
  *	h_rumpvmt case
  *
- *	attach	vmt0 attaches through autoconf, talks to the host, creates
- *		its tree in NetBSD's sysctl, and detaches through autoconf
+ *	attach	vmt0 attaches through autoconf, talks to the host,
+ *		creates its tree in NetBSD's sysctl, and detaches through
+ *		autoconf
  *	behind	the guest 100 ms behind the host when the host's "sync"
  *		box is ticked: within 1 ms by slewing, at most 5000 ppm
- *	ahead	the guest 100 ms ahead: the same, realtime never going back
+ *	ahead	the guest 100 ms ahead: the same, realtime never going
+ *		back
  *	far_behind  2 s behind: one step forward, then within 1 ms
  *
  * Figures go to stdout as "name: value"; a failure exits 1.
@@ -262,7 +264,7 @@ case_attach(void)
 
 struct watch {
 	pthread_t	thr;
-	int64_t		worst;		/* most negative realtime step, ns */
+	int64_t		worst;		/* most negative step, ns */
 	uint64_t	reads;
 };
 
