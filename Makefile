@@ -163,7 +163,7 @@ test:
 TSAN_O :=		build/tsan
 tsan:
 	$(MAKE) CC=clang O=$(TSAN_O) SANITIZE=0 SANFLAGS=-fsanitize=thread \
-	    $(TSAN_O)/tests/kern/t_tc
+	    $(addprefix $(TSAN_O)/,$(filter tests/kern/%,$(ATF_C_TESTS)))
 	TSAN_OPTIONS="halt_on_error=1 $${TSAN_OPTIONS:-}" \
 	    tools/ci/run-kyua $(TSAN_O) tests/kern/Kyuafile
 

@@ -59,7 +59,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	int i;
 
 	kenv_boot(100);
-	kenv_counter_create("tsc", 2000000000, 64, 1000, 0.0);
+	kenv_counter_create("tsc", 2000000000, 32, 1000, 0.0);
 	host = vmthost_create(NULL);
 	if ((sc = vmt_kenv_attach(0)) == NULL)
 		abort();

@@ -18,38 +18,68 @@
  */
 
 /*
- * The timecounter core.
+ * The timecounter core: a drop-in for NetBSD's kern_tc.c with an
+ * in-kernel slew added on top.
  *
- * The best registered hardware counter is turned into uptime by a ring
- * of timehands.  tc_windup(), called from hardclock() through
+ * The best registered counter is turned into uptime by a ring of
+ * timehands.  tc_windup(), called from hardclock() through
  * tc_ticktock() and whenever something changes, fills the next
- * timehands from the current one and publishes it; readers never lock:
- * they copy from the timehands they found and retry if its generation
- * changed under them (0 means "being rewritten").
+ * timehands from the current one and publishes it.  Readers never
+ * lock: they copy what they need out of the timehands they found and
+ * retry if its generation changed under them (0 means "being
+ * rewritten") or if it stopped being the current one.  The ring is
+ * static and its first timehands valid (generation 1, the dummy
+ * counter) before inittimecounter(), so early printf can read uptime.
  *
- * Realtime is uptime plus boottime.  Corrections are slewed, after
- * OpenBSD: the pending adjtime, th_adjtimedelta (us), travels with the
- * timehands; at each second of uptime ntp_update_second() moves at most
- * TC_ADJTIME_MAX_SLEW_US of it into th_adjustment (ns/s, 32.32), which,
- * with the frequency correction set by tc_adjfreq(), is folded into the
- * scale.  The clock therefore slews at most 5000 ppm plus the frequency
- * correction, and never steps or runs backwards for an adjtime.  Only
- * tc_setclock() steps realtime, by moving boottime; uptime is never
+ * Realtime is uptime plus boottime.  Once per second of realtime the
+ * windup calls kern_ntptime.c's ntp_update_second(), as NetBSD does:
+ * that is how adjtime(2), ntp_adjtime(2), the NTP PLL/FLL and leap
+ * seconds reach the clock, through th_adjustment folded into the
+ * scale.  A long gap between windups runs it at most twice
+ * (LARGE_STEP), so catching up takes bounded time.
+ *
+ * On top of that, after OpenBSD, the kernel's own slew: tc_adjtime()
+ * sets a pending adjustment; once per second of uptime at most
+ * TC_ADJTIME_MAX_SLEW_US of it, A, is folded into a slew window that
+ * runs at A per second of the clock until the next fold.  The window is
+ * part of what readers evaluate: uptime at a counter delta d is
+ *
+ *	offset + base * d +- min(rate * min(d, counts), left)
+ *
+ * with left at most A + A/8, so however late the next windup comes (no
+ * ticks for a year), a window delivers at most 9/8 of its second's
+ * share.  At the next fold the difference between what it delivered
+ * and A goes back to (or comes out of) the pending adjustment: nothing
+ * is dropped and nothing is applied twice, and an adjustment completes
+ * exactly.  The common case (d within the window and small enough not
+ * to overflow) is one multiplication, as in NetBSD.  Windups are
+ * exactly additive (no rounding depends on when they happen), so a
+ * tickless caller gets the very same clock.
+ *
+ * tc_setclock() steps realtime by moving boottime; uptime is never
  * stepped and never runs backwards.
+ *
+ * tc_detach() waits, as NetBSD's does, until no reader can still be
+ * using the detached counter: binuptime() records the removal count
+ * in its LWP's l_tcgen while it runs; the detacher issues a cross call
+ * (which orders every CPU's stores) and scans all LWPs.
  *
  * Locking:
  *	[L]	timecounter_lock, a spin mutex at IPL_HIGH
- *	[G]	written under [L] while th_generation is 0, with relaxed
- *		atomic stores; readers load them the same way, lock-free,
- *		and retry if the generation changed (see tc_snap())
- *	[I]	immutable after initialisation
+ *	[G]	written under [L] while th_generation is 0, a word at a time
+ *		with relaxed atomic stores; readers load the words the same
+ *		way, lock-free, and retry if the generation changed
+ *	[I]	immutable
  */
 
 #include <sys/cdefs.h>
 __KERNEL_RCSID(0, "$NetBSD$");
 
+#ifdef _KERNEL_OPT
+#include "opt_ntp.h"
+#endif
+
 #include <sys/param.h>
-#include <sys/systm.h>
 #include <sys/atomic.h>
 #include <sys/kauth.h>
 #include <sys/kernel.h>
@@ -58,84 +88,419 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/proc.h>
 #include <sys/sysctl.h>
 #include <sys/syslog.h>
+#include <sys/systm.h>
 #include <sys/time.h>
+#include <sys/timepps.h>
 #include <sys/timetc.h>
+#include <sys/timex.h>
+#include <sys/xcall.h>
+
+/*
+ * A windup that finds more seconds of realtime passed than this calls
+ * ntp_update_second() only twice (twice to catch a leap second).
+ */
+#define LARGE_STEP	200
+
+#define TC_NHANDS	10
+
+/* 2^64 / 10^6: a microsecond in 2^-64 s, rounded down, as NetBSD's. */
+#define TC_US_FRAC	((uint64_t)18446744073709ULL)
+#define TC_MAX_SLEW_FRAC ((uint64_t)TC_ADJTIME_MAX_SLEW_US * TC_US_FRAC)
+#define TC_U64_MAX	(~(uint64_t)0)
+
+/*
+ * ntp_update_second()'s adjustment plus tc_adjfreq()'s correction is
+ * clamped to +-1/8 s per second before it goes into the scale, far
+ * beyond anything kern_ntptime.c produces (MAXPHASE and MAXFREQ bound
+ * it to a few percent), so that no combination can overflow the scale.
+ */
+#define TC_ADJ_LIMIT	(((int64_t)1000000000 / 8) << 32)
+
+/*
+ * What binuptime() needs, copied out of the timehands a word at a time
+ * (tc_load_words()).  A counter delta d up to tk_fast converts as
+ * tk_offset + tk_scale * d; beyond it, see tc_slew.
+ */
+struct tc_clock {
+	u_int		tk_offset_count;	/* counter at tk_offset */
+	u_int		tk_fast;		/* largest delta for tk_scale */
+	uint64_t	tk_scale;		/* 2^-64 s per count, all in */
+	struct bintime	tk_offset;		/* uptime at tk_offset_count */
+};
+
+/* The slew window, which only the slow conversion reads. */
+struct tc_slew {
+	uint64_t	ts_base;	/* 2^-64 s per count, without slew */
+	uint64_t	ts_rate;	/* |slew| per count, 2^-64 s */
+	uint64_t	ts_left;	/* |slew| it may still deliver */
+	uint64_t	ts_counts;	/* counts until ts_left is delivered */
+	u_long		ts_neg;		/* 1: slewing back */
+};
+
+/* A window may deliver 1/TC_SLEW_MARGIN more than its share. */
+#define TC_SLEW_MARGIN	8
 
 struct timehands {
-	struct timecounter	*th_counter;	/* [G] hardware read */
-	int64_t			th_adjustment;	/* [G] ns/s 32.32, this second */
-	int64_t			th_adjtimedelta; /* [G] pending adjtime, us */
-	uint64_t		th_scale;	/* [G] 2^-64 s per count */
-	uint64_t		th_offset_count; /* [G] count at th_offset */
-	struct bintime		th_offset;	/* [G] uptime at that count */
+	struct timecounter	*th_counter;	/* [G] release/acquire */
+	struct tc_clock		th_clock;	/* [G] */
+	struct tc_slew		th_slew;	/* [G] */
 	struct bintime		th_boottime;	/* [G] realtime - uptime */
 	struct timeval		th_microtime;	/* [G] realtime at windup */
 	struct timespec		th_nanotime;	/* [G] realtime at windup */
-	volatile u_int		th_generation;	/* [L] 0 while rewritten */
+	volatile u_int		th_generation;	/* [G] 0 while rewritten */
 	struct timehands	*th_next;	/* [I] the ring */
 };
 
-#define TC_NHANDS	8
+/* Words are copied with atomic loads and stores: sizes must fit. */
+CTASSERT(sizeof(struct tc_clock) % sizeof(u_long) == 0);
+CTASSERT(sizeof(struct tc_slew) % sizeof(u_long) == 0);
+CTASSERT(sizeof(struct bintime) % sizeof(u_long) == 0);
+CTASSERT(sizeof(struct timeval) % sizeof(u_long) == 0);
+CTASSERT(sizeof(struct timespec) % sizeof(u_long) == 0);
 
-static struct timehands	tc_hands[TC_NHANDS];		/* [G] */
-static struct timehands	*volatile timehands = &tc_hands[0]; /* [L] */
-
-static uint64_t	dummy_count;		/* atomic: read by lock-free readers */
-
-static uint64_t
-dummy_get_timecount(struct timecounter *tc)
-{
-	/* Before any real counter: a microsecond per call, as NetBSD. */
-	return atomic_inc_64_nv(&dummy_count);
-}
+static u_int	dummy_get_timecount(struct timecounter *);
 
 static struct timecounter dummy_timecounter = {
 	.tc_get_timecount = dummy_get_timecount,
-	.tc_counter_mask = ~(uint64_t)0,
+	.tc_counter_mask = ~0u,
 	.tc_frequency = 1000000,
 	.tc_name = "dummy",
 	.tc_quality = -1000000,
 };
 
+/* The dummy's scale, 2^64 / 10^6, and the largest delta it takes. */
+#define TC_DUMMY_SCALE	(TC_U64_MAX / 1000000)
+#define TC_DUMMY_FAST	((u_int)(TC_U64_MAX / TC_DUMMY_SCALE))
+
+#define TC_HANDS_NEXT(i)	{ .th_next = &tc_hands[((i) + 1) % TC_NHANDS] }
+
+static struct timehands tc_hands[TC_NHANDS] = {
+	[0] = {
+		.th_counter = &dummy_timecounter,
+		.th_clock = {
+			.tk_fast = TC_DUMMY_FAST,
+			.tk_scale = TC_DUMMY_SCALE,
+			/* Uptime starts at 1 s: 0 never means "now". */
+			.tk_offset = { .sec = 1, .frac = 0 },
+		},
+		.th_slew = { .ts_base = TC_DUMMY_SCALE },
+		.th_microtime = { .tv_sec = 1 },
+		.th_nanotime = { .tv_sec = 1 },
+		.th_generation = 1,
+		.th_next = &tc_hands[1],
+	},
+	[1] = TC_HANDS_NEXT(1), [2] = TC_HANDS_NEXT(2),
+	[3] = TC_HANDS_NEXT(3), [4] = TC_HANDS_NEXT(4),
+	[5] = TC_HANDS_NEXT(5), [6] = TC_HANDS_NEXT(6),
+	[7] = TC_HANDS_NEXT(7), [8] = TC_HANDS_NEXT(8),
+	[9] = TC_HANDS_NEXT(9),
+};
+CTASSERT(TC_NHANDS == 10);
+
+/* Written under [L], read lock-free (tc_hands_enter()). */
+static struct timehands *volatile timehands = &tc_hands[0];
+
 struct timecounter *timecounter = &dummy_timecounter;	/* [L] chosen */
-static struct timecounter *tc_list = &dummy_timecounter; /* [L] all */
-static kmutex_t	timecounter_lock;
-static int64_t	tc_freq_adj;		/* [L] tc_adjfreq(), ns/s 32.32 */
-static bool	tc_scale_stale;		/* [L] tc_freq_adj changed since
-					 * the scale was computed */
-static u_int	tc_hw_generation;	/* [L] bumped on counter change */
-static uint64_t	tc_nsteps;		/* [L] tc_setclock() calls */
-static uint64_t	tc_nadjtimes;		/* [L] tc_adjtime() that set a delta */
-static uint64_t	tc_nadjfreqs;		/* [L] tc_adjfreq() that set a value */
+static struct timecounter *timecounters = &dummy_timecounter; /* [L] */
+
+volatile time_t	time_second __cacheline_aligned = 1;	/* [L] */
+volatile time_t	time_uptime __cacheline_aligned = 1;	/* [L] */
+
+kmutex_t	timecounter_lock;
+static u_int	timecounter_mods;	/* [L] list changes, for choice */
+static volatile int timecounter_removals = 1; /* [L] detaches begun */
+static volatile u_int timecounter_bad;	/* atomic: tc_gonebad() calls */
+static int	tc_tick;		/* [I] hardclocks per windup */
 static int	timestepwarnings;	/* [L] log steps */
 
-volatile time_t	time_second = 1;	/* [L] realtime seconds */
-volatile time_t	time_uptime = 1;	/* [L] uptime seconds */
+static struct bintime tc_boottime;	/* [L] realtime - uptime */
+static int64_t	tc_ntp_adjustment;	/* [L] ntp_update_second()'s */
+static int64_t	tc_freq_adj;		/* [L] tc_adjfreq(), ns/s 32.32 */
+static bool	tc_rescale;		/* [L] tc_freq_adj changed */
+static struct bintime tc_adjpending;	/* [L] tc_adjtime() not folded yet,
+					 * signed (sec < 0: negative) */
+static uint64_t	tc_slew_margin;		/* [L] the current window's
+					 * ts_left beyond its share */
+static bool	tc_slew_cancel;		/* [L] a step: drop the window */
+static u_int	tc_hw_generation;	/* [L] bumped on counter change */
+static uint64_t	tc_nsteps;		/* [L] tc_setclock() calls */
+static uint64_t	tc_nadjtimes;		/* [L] tc_adjtime() that set one */
+static uint64_t	tc_nadjfreqs;		/* [L] tc_adjfreq() that set one */
 
-static void	tc_windup(const struct bintime *, const int64_t *);
+void	dtrace_getnanotime(struct timespec *);
 
-/*
- * bt += scale * delta, in 128 bits so that any delta the counter's
- * width allows is exact, and summing in pieces equals summing at once.
- */
-static __inline void
-bintime_addscaled(struct bintime *bt, uint64_t scale, uint64_t delta)
+static u_int
+dummy_get_timecount(struct timecounter *tc)
 {
-	unsigned __int128 p = (unsigned __int128)scale * delta;
+	static volatile u_int now;
 
-	bt->sec += (time_t)(uint64_t)(p >> 64);
-	bintime_addx(bt, (uint64_t)p);
+	/* Before any real counter: a microsecond per call, as NetBSD. */
+	return atomic_inc_uint_nv(&now);
 }
 
-static struct timehands *
+/* --- Arithmetic ------------------------------------------------------ */
+
+/* bt -= x 2^-64 s. */
+static __inline void
+tc_subx(struct bintime *bt, uint64_t x)
+{
+	uint64_t u;
+
+	u = bt->frac;
+	bt->frac -= x;
+	if (bt->frac > u)
+		bt->sec--;
+}
+
+/*
+ * bt += scale * delta exactly, in 96 bits from two 32x32 products:
+ * any delta the counter's width allows, however long the gap.
+ */
+static __inline void
+tc_addscaled(struct bintime *bt, uint64_t scale, u_int delta)
+{
+	uint64_t lo, hi;
+
+	lo = (uint64_t)(uint32_t)scale * delta;
+	hi = (uint64_t)(uint32_t)(scale >> 32) * delta;
+	bt->sec += (time_t)(hi >> 32);
+	bintime_addx(bt, hi << 32);
+	bintime_addx(bt, lo);
+}
+
+/* The slew a window delivers over delta counts. */
+static __inline uint64_t
+tc_slewed(const struct tc_slew *sl, u_int delta)
+{
+	uint64_t n, s;
+
+	n = MIN((uint64_t)delta, sl->ts_counts);
+	s = sl->ts_rate * n;
+	return MIN(s, sl->ts_left);
+}
+
+/* Uptime delta counts after ck's offset. */
+static __inline void
+tc_uptime_at(const struct tc_clock *ck, const struct tc_slew *sl,
+    u_int delta, struct bintime *bt)
+{
+
+	*bt = ck->tk_offset;
+	if (__predict_true(delta <= ck->tk_fast)) {
+		bintime_addx(bt, ck->tk_scale * delta);
+		return;
+	}
+	tc_addscaled(bt, sl->ts_base, delta);
+	if (sl->ts_neg)
+		tc_subx(bt, tc_slewed(sl, delta));
+	else
+		bintime_addx(bt, tc_slewed(sl, delta));
+}
+
+/*
+ * floor(a * b / (d * 2^32)), for a result that fits in 64 bits,
+ * without a 128-bit type: the product in 32-bit limbs, then long
+ * division by d.
+ */
+static uint64_t
+tc_muldiv(uint64_t a, uint64_t b, uint32_t d)
+{
+	uint64_t p0, p1, p2, p3, mid, hi, n, r, q1, q0;
+
+	p0 = (uint64_t)(uint32_t)a * (uint32_t)b;
+	p1 = (uint64_t)(uint32_t)a * (uint32_t)(b >> 32);
+	p2 = (uint64_t)(uint32_t)(a >> 32) * (uint32_t)b;
+	p3 = (uint64_t)(uint32_t)(a >> 32) * (uint32_t)(b >> 32);
+	mid = (p0 >> 32) + (uint32_t)p1 + (uint32_t)p2;
+	hi = p3 + (p1 >> 32) + (p2 >> 32) + (mid >> 32);
+	/* a * b >> 32 is hi:(uint32_t)mid; divide it by d. */
+	r = (hi >> 32) % d;
+	n = (r << 32) | (uint32_t)hi;
+	q1 = n / d;
+	r = n % d;
+	n = (r << 32) | (uint32_t)mid;
+	q0 = n / d;
+	return (q1 << 32) + q0;
+}
+
+/*
+ * 2^-64 s per count of a freq Hz counter whose rate is corrected by
+ * adj ns/s (32.32): 2^64 / freq * (1 + adj / 10^9).  Exact to two
+ * units (NetBSD's approximation of the 10^9 is 10 ppm of adj off).
+ */
+static uint64_t
+tc_base_scale(uint64_t freq, int64_t adj)
+{
+	uint64_t q, corr;
+
+	if (freq < 2)
+		q = TC_U64_MAX;
+	else {
+		q = TC_U64_MAX / freq;
+		if (TC_U64_MAX % freq == freq - 1)
+			q++;
+	}
+	adj = MAX(MIN(adj, TC_ADJ_LIMIT), -TC_ADJ_LIMIT);
+	if (adj >= 0) {
+		corr = tc_muldiv(q, (uint64_t)adj, 1000000000);
+		return q + MIN(corr, TC_U64_MAX - q);
+	}
+	corr = tc_muldiv(q, (uint64_t)-adj, 1000000000);
+	return q - MIN(corr, q - 1);
+}
+
+/*
+ * The reader's full scale and fast path limit, from the window.  A
+ * spent window keeps its sign: it still has to be settled.
+ */
+static void
+tc_derive(struct tc_clock *ck, const struct tc_slew *sl)
+{
+	uint64_t lim;
+
+	if (sl->ts_left == 0)
+		ck->tk_scale = sl->ts_base;
+	else if (sl->ts_neg)
+		ck->tk_scale = sl->ts_base - sl->ts_rate;
+	else
+		ck->tk_scale = sl->ts_base + sl->ts_rate;
+	if (ck->tk_scale == 0)
+		ck->tk_scale = 1;
+	lim = TC_U64_MAX / ck->tk_scale;
+	if (sl->ts_left != 0)
+		lim = MIN(lim, sl->ts_left / sl->ts_rate);
+	ck->tk_fast = (u_int)MIN(lim, (uint64_t)~0u);
+}
+
+/* Pending adjustment +-= mag. */
+static void
+tc_pending_add(uint64_t mag, bool neg)
+{
+	struct bintime x = { .sec = 0, .frac = mag };
+
+	if (neg)
+		bintime_sub(&tc_adjpending, &x);
+	else
+		bintime_add(&tc_adjpending, &x);
+}
+
+/* Take at most TC_MAX_SLEW_FRAC of the pending adjustment. */
+static uint64_t
+tc_pending_take(bool *negp)
+{
+	struct bintime mag = tc_adjpending;
+	uint64_t take;
+
+	*negp = tc_adjpending.sec < 0;
+	if (*negp) {
+		mag.sec = -mag.sec;
+		if (mag.frac != 0) {
+			mag.sec--;
+			mag.frac = 0 - mag.frac;
+		}
+	}
+	take = mag.sec > 0 ? TC_MAX_SLEW_FRAC :
+	    MIN(mag.frac, TC_MAX_SLEW_FRAC);
+	tc_pending_add(take, !*negp);
+	return take;
+}
+
+/* The pending adjustment in us, rounded to the nearest. */
+static int64_t
+tc_pending_us(void)
+{
+	uint64_t us;
+
+	us = (uint64_t)((tc_adjpending.frac >> 32) * 1000000 +
+	    (((tc_adjpending.frac & 0xffffffff) * 1000000) >> 32) +
+	    ((uint64_t)1 << 31)) >> 32;
+	return (int64_t)tc_adjpending.sec * 1000000 + (int64_t)us;
+}
+
+/*
+ * Start a window delivering mag (2^-64 s, at most TC_MAX_SLEW_FRAC)
+ * per second of the slewed clock: mag over w counts with
+ * base * w +- mag = 1 s, the rate rounded up.  It may deliver up to
+ * mag / TC_SLEW_MARGIN more if the next fold is late.
+ */
+static void
+tc_slew_start(struct tc_slew *sl, uint64_t mag, bool neg)
+{
+	uint64_t w;
+
+	tc_slew_margin = mag / TC_SLEW_MARGIN;
+	sl->ts_left = mag + tc_slew_margin;
+	sl->ts_neg = neg;
+	sl->ts_rate = 0;
+	sl->ts_counts = 0;
+	if (mag == 0)
+		return;
+	if (!neg)
+		w = (0 - mag) / sl->ts_base;		/* (2^64 - mag) */
+	else
+		w = TC_U64_MAX / sl->ts_base + mag / sl->ts_base;
+	if (w == 0)
+		w = 1;
+	sl->ts_rate = mag / w + (mag % w != 0);
+	sl->ts_counts = sl->ts_left / sl->ts_rate +
+	    (sl->ts_left % sl->ts_rate != 0);
+}
+
+/*
+ * End the window: what it delivered short of its share goes back to
+ * the pending adjustment, what it delivered beyond comes out of it.
+ */
+static void
+tc_slew_end(struct tc_slew *sl)
+{
+
+	if (sl->ts_left >= tc_slew_margin)
+		tc_pending_add(sl->ts_left - tc_slew_margin, sl->ts_neg);
+	else
+		tc_pending_add(tc_slew_margin - sl->ts_left, !sl->ts_neg);
+	sl->ts_left = 0;
+	tc_slew_margin = 0;
+}
+
+/* --- Readers --------------------------------------------------------- */
+
+/*
+ * Copy len bytes (whole words) of timehands into a snapshot with
+ * relaxed atomic loads: a copy racing a windup is a stale copy that
+ * the generation check discards, never a data race.  Words, not wider
+ * loads, because 32-bit platforms have no 64-bit atomic loads.
+ */
+static __inline void
+tc_load_words(void *dst, const void *src, size_t len)
+{
+	u_long *d = dst;
+	const u_long *s = src;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(u_long); i++)
+		d[i] = atomic_load_relaxed(&s[i]);
+}
+
+static __inline void
+tc_store_words(void *dst, const void *src, size_t len)
+{
+	u_long *d = dst;
+	const u_long *s = src;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(u_long); i++)
+		atomic_store_relaxed(&d[i], s[i]);
+}
+
+static __inline struct timehands *
 tc_hands_enter(u_int *genp)
 {
 	struct timehands *th;
 
 	for (;;) {
-		th = atomic_load_acquire(&timehands);
+		th = atomic_load_consume(&timehands);
 		*genp = atomic_load_acquire(&th->th_generation);
-		if (*genp != 0)
+		if (__predict_true(*genp != 0))
 			return th;
 	}
 }
@@ -151,64 +516,60 @@ tc_hands_enter(u_int *genp)
 static __inline bool
 tc_hands_valid(const struct timehands *th, u_int gen)
 {
+
 	membar_consumer();
 	return atomic_load_relaxed(&th->th_generation) == gen &&
 	    atomic_load_relaxed(&timehands) == th;
 }
 
 /*
- * What a precise reader needs, copied out of the timehands field by
- * field with relaxed atomic loads (the writer stores them the same
- * way), so that a read racing a windup is a stale read the generation
- * check throws away, never a data race.
+ * Uptime now, and boottime with it if boot is not NULL.  The only
+ * reader that touches the counter, so the only one tc_detach() must
+ * wait for: l_tcgen says which removals this LWP may still be using
+ * counters of.  An interrupt borrows the LWP and keeps the older
+ * value.  No barrier here: tc_detach()'s cross call orders the store.
  */
-struct tc_snap {
-	uint64_t	ts_count;	/* the counter, read in the loop */
-	uint64_t	ts_offset_count;
-	uint64_t	ts_scale;
-	uint64_t	ts_mask;
-	struct bintime	ts_offset;
-	struct bintime	ts_boottime;
-};
-
 static void
-tc_snap(struct tc_snap *sn)
+tc_read(struct bintime *bt, struct bintime *boot)
 {
 	struct timehands *th;
 	struct timecounter *tc;
-	u_int gen;
+	struct tc_clock ck;
+	struct tc_slew sl;
+	lwp_t *l;
+	u_int gen, delta;
+	int lgen;
+
+	l = curlwp;
+	lgen = l->l_tcgen;
+	if (__predict_true(lgen == 0))
+		atomic_store_release(&l->l_tcgen,
+		    atomic_load_relaxed(&timecounter_removals));
+	__insn_barrier();
 
 	do {
 		th = tc_hands_enter(&gen);
-		tc = atomic_load_relaxed(&th->th_counter);
-		sn->ts_offset_count = atomic_load_relaxed(&th->th_offset_count);
-		sn->ts_scale = atomic_load_relaxed(&th->th_scale);
-		sn->ts_offset.sec = atomic_load_relaxed(&th->th_offset.sec);
-		sn->ts_offset.frac = atomic_load_relaxed(&th->th_offset.frac);
-		sn->ts_boottime.sec = atomic_load_relaxed(&th->th_boottime.sec);
-		sn->ts_boottime.frac =
-		    atomic_load_relaxed(&th->th_boottime.frac);
-		sn->ts_mask = tc->tc_counter_mask;
-		sn->ts_count = (*tc->tc_get_timecount)(tc);
+		tc = atomic_load_acquire(&th->th_counter);
+		tc_load_words(&ck, &th->th_clock, sizeof(ck));
+		delta = ((*tc->tc_get_timecount)(tc) - ck.tk_offset_count) &
+		    tc->tc_counter_mask;
+		if (__predict_false(delta > ck.tk_fast))
+			tc_load_words(&sl, &th->th_slew, sizeof(sl));
+		if (boot != NULL)
+			tc_load_words(boot, &th->th_boottime, sizeof(*boot));
 	} while (!tc_hands_valid(th, gen));
-}
 
-/* Uptime at the snapshot's counter reading. */
-static __inline void
-tc_snap_uptime(const struct tc_snap *sn, struct bintime *bt)
-{
-	*bt = sn->ts_offset;
-	bintime_addscaled(bt, sn->ts_scale,
-	    (sn->ts_count - sn->ts_offset_count) & sn->ts_mask);
+	__insn_barrier();
+	atomic_store_release(&l->l_tcgen, lgen);
+
+	tc_uptime_at(&ck, &sl, delta, bt);
 }
 
 void
 binuptime(struct bintime *bt)
 {
-	struct tc_snap sn;
 
-	tc_snap(&sn);
-	tc_snap_uptime(&sn, bt);
+	tc_read(bt, NULL);
 }
 
 void
@@ -232,11 +593,10 @@ microuptime(struct timeval *tv)
 void
 bintime(struct bintime *bt)
 {
-	struct tc_snap sn;
+	struct bintime boot;
 
-	tc_snap(&sn);
-	tc_snap_uptime(&sn, bt);
-	bintime_add(bt, &sn.ts_boottime);
+	tc_read(bt, &boot);
+	bintime_add(bt, &boot);
 }
 
 void
@@ -266,8 +626,7 @@ getbinuptime(struct bintime *bt)
 
 	do {
 		th = tc_hands_enter(&gen);
-		bt->sec = atomic_load_relaxed(&th->th_offset.sec);
-		bt->frac = atomic_load_relaxed(&th->th_offset.frac);
+		tc_load_words(bt, &th->th_clock.tk_offset, sizeof(*bt));
 	} while (!tc_hands_valid(th, gen));
 }
 
@@ -290,19 +649,6 @@ getmicrouptime(struct timeval *tv)
 }
 
 void
-getbinboottime(struct bintime *bt)
-{
-	struct timehands *th;
-	u_int gen;
-
-	do {
-		th = tc_hands_enter(&gen);
-		bt->sec = atomic_load_relaxed(&th->th_boottime.sec);
-		bt->frac = atomic_load_relaxed(&th->th_boottime.frac);
-	} while (!tc_hands_valid(th, gen));
-}
-
-void
 getbintime(struct bintime *bt)
 {
 	struct timehands *th;
@@ -311,10 +657,8 @@ getbintime(struct bintime *bt)
 
 	do {
 		th = tc_hands_enter(&gen);
-		bt->sec = atomic_load_relaxed(&th->th_offset.sec);
-		bt->frac = atomic_load_relaxed(&th->th_offset.frac);
-		boot.sec = atomic_load_relaxed(&th->th_boottime.sec);
-		boot.frac = atomic_load_relaxed(&th->th_boottime.frac);
+		tc_load_words(bt, &th->th_clock.tk_offset, sizeof(*bt));
+		tc_load_words(&boot, &th->th_boottime, sizeof(boot));
 	} while (!tc_hands_valid(th, gen));
 	bintime_add(bt, &boot);
 }
@@ -327,9 +671,15 @@ getnanotime(struct timespec *ts)
 
 	do {
 		th = tc_hands_enter(&gen);
-		ts->tv_sec = atomic_load_relaxed(&th->th_nanotime.tv_sec);
-		ts->tv_nsec = atomic_load_relaxed(&th->th_nanotime.tv_nsec);
+		tc_load_words(ts, &th->th_nanotime, sizeof(*ts));
 	} while (!tc_hands_valid(th, gen));
+}
+
+void
+dtrace_getnanotime(struct timespec *ts)
+{
+
+	getnanotime(ts);
 }
 
 void
@@ -340,8 +690,19 @@ getmicrotime(struct timeval *tv)
 
 	do {
 		th = tc_hands_enter(&gen);
-		tv->tv_sec = atomic_load_relaxed(&th->th_microtime.tv_sec);
-		tv->tv_usec = atomic_load_relaxed(&th->th_microtime.tv_usec);
+		tc_load_words(tv, &th->th_microtime, sizeof(*tv));
+	} while (!tc_hands_valid(th, gen));
+}
+
+void
+getbinboottime(struct bintime *bt)
+{
+	struct timehands *th;
+	u_int gen;
+
+	do {
+		th = tc_hands_enter(&gen);
+		tc_load_words(bt, &th->th_boottime, sizeof(*bt));
 	} while (!tc_hands_valid(th, gen));
 }
 
@@ -354,191 +715,251 @@ getnanoboottime(struct timespec *ts)
 	bintime2timespec(&bt, ts);
 }
 
-/*
- * Move at most TC_ADJTIME_MAX_SLEW_US of the pending adjtime into this
- * second's adjustment.  Called once for every second of uptime.
- */
-static void
-ntp_update_second(struct timehands *th)
+void
+getmicroboottime(struct timeval *tv)
 {
-	static const __int128 one = (__int128)1000000000 << 32;
-	__int128 a;
-	int64_t adj;
+	struct bintime bt;
 
-	if (th->th_adjtimedelta > 0)
-		adj = MIN(TC_ADJTIME_MAX_SLEW_US, th->th_adjtimedelta);
-	else
-		adj = MAX(-TC_ADJTIME_MAX_SLEW_US, th->th_adjtimedelta);
-	th->th_adjtimedelta -= adj;
-
-	/*
-	 * The second this adjustment applies to is a second of the
-	 * adjusted clock, so running a = adj/10^6 faster gains only
-	 * a/(1 + a) of it.  Run a(1 + f)/(1 - a) faster instead (f the
-	 * frequency correction): then each fold gains exactly adj us over
-	 * exactly one second of uptime, and an adjtime completes to the
-	 * microsecond instead of falling 0.5% short.
-	 */
-	a = (__int128)(adj * 1000) * ((__int128)1 << 32);
-	th->th_adjustment = (int64_t)(a * (one + tc_freq_adj) / (one - a));
+	getbinboottime(&bt);
+	bintime2timeval(&bt, tv);
 }
 
-/* 2^-64 s per count, with the adjustment and frequency correction. */
-static uint64_t
-tc_compute_scale(const struct timehands *th)
-{
-	__int128 persec;
-
-	/* 2^64 units a second, plus (ns/s 32.32) * 2^64 / 10^9 / 2^32. */
-	persec = ((__int128)1 << 64) +
-	    (__int128)(th->th_adjustment + tc_freq_adj) *
-	    ((__int128)1 << 32) / 1000000000;
-	return (uint64_t)(persec / (__int128)th->th_counter->tc_frequency);
-}
+/* --- The windup ------------------------------------------------------ */
 
 /*
- * Make the next timehands current.  new_boottime, if not NULL, steps
- * realtime; new_adjtimedelta, if not NULL, replaces the pending
- * adjtime.  Called with timecounter_lock held.
- */
-/*
- * Publish nt in th: th_generation is 0 meanwhile, and every field goes
- * in with a relaxed atomic store, matching the readers' loads.
+ * Publish a new state in th: th_generation is 0 meanwhile and every
+ * word goes in with a relaxed atomic store, matching the readers'
+ * loads; then th becomes the current timehands.
  */
 static void
-tc_hands_publish(struct timehands *th, const struct timehands *nt)
+tc_publish(struct timehands *th, struct timecounter *tc,
+    const struct tc_clock *ck, const struct tc_slew *sl,
+    const struct timeval *tv, const struct timespec *ts)
 {
 	u_int gen;
 
 	gen = th->th_generation;
 	atomic_store_relaxed(&th->th_generation, 0);
 	membar_producer();
-	atomic_store_relaxed(&th->th_counter, nt->th_counter);
-	atomic_store_relaxed(&th->th_adjustment, nt->th_adjustment);
-	atomic_store_relaxed(&th->th_adjtimedelta, nt->th_adjtimedelta);
-	atomic_store_relaxed(&th->th_scale, nt->th_scale);
-	atomic_store_relaxed(&th->th_offset_count, nt->th_offset_count);
-	atomic_store_relaxed(&th->th_offset.sec, nt->th_offset.sec);
-	atomic_store_relaxed(&th->th_offset.frac, nt->th_offset.frac);
-	atomic_store_relaxed(&th->th_boottime.sec, nt->th_boottime.sec);
-	atomic_store_relaxed(&th->th_boottime.frac, nt->th_boottime.frac);
-	atomic_store_relaxed(&th->th_microtime.tv_sec,
-	    nt->th_microtime.tv_sec);
-	atomic_store_relaxed(&th->th_microtime.tv_usec,
-	    nt->th_microtime.tv_usec);
-	atomic_store_relaxed(&th->th_nanotime.tv_sec, nt->th_nanotime.tv_sec);
-	atomic_store_relaxed(&th->th_nanotime.tv_nsec,
-	    nt->th_nanotime.tv_nsec);
+	atomic_store_release(&th->th_counter, tc);
+	tc_store_words(&th->th_clock, ck, sizeof(*ck));
+	tc_store_words(&th->th_slew, sl, sizeof(*sl));
+	tc_store_words(&th->th_boottime, &tc_boottime, sizeof(tc_boottime));
+	tc_store_words(&th->th_microtime, tv, sizeof(*tv));
+	tc_store_words(&th->th_nanotime, ts, sizeof(*ts));
 	if (++gen == 0)
 		gen = 1;
 	membar_producer();
 	atomic_store_relaxed(&th->th_generation, gen);
+	time_second = tv->tv_sec;
+	time_uptime = ck->tk_offset.sec;
 	atomic_store_release(&timehands, th);
 }
 
+/* Advance ck to delta counts later; the window delivers its part. */
+static void
+tc_advance(struct tc_clock *ck, struct tc_slew *sl, u_int delta)
+{
+	struct bintime bt;
+	uint64_t s;
+
+	tc_uptime_at(ck, sl, delta, &bt);
+	ck->tk_offset = bt;
+	ck->tk_offset_count += delta;
+	s = tc_slewed(sl, delta);
+	sl->ts_left -= s;
+	sl->ts_counts -= MIN((uint64_t)delta, sl->ts_counts);
+}
+
 /*
- * Make the next timehands current.  new_boottime, if not NULL, steps
- * realtime; new_adjtimedelta, if not NULL, replaces the pending
- * adjtime.  Called with timecounter_lock held: the current timehands
- * change only here, so the writer reads them without atomics.
+ * Make the next timehands current, with what changed since the last
+ * windup: time passed, the counter, boottime (tc_setclock() and leap
+ * seconds), the NTP adjustment, the frequency correction and the slew.
  */
 static void
-tc_windup(const struct bintime *new_boottime, const int64_t *new_adjtimedelta)
+tc_windup(void)
 {
-	struct timehands *tho, nt;
-	struct timecounter *tc;
+	struct timehands *tho;
+	struct timecounter *tc, *ntc;
+	struct tc_clock ck;
+	struct tc_slew sl;
 	struct bintime bt;
-	uint64_t delta, ncount = 0;
-	time_t i;
+	struct timeval tv;
+	struct timespec ts;
+	uint64_t mag;
+	int64_t adj;
+	u_int delta, ncount;
+	time_t i, t;
+	bool rescale, neg;
 
 	KASSERT(mutex_owned(&timecounter_lock));
 
 	tho = timehands;
-	nt = *tho;
+	tc = tho->th_counter;
+	ck = tho->th_clock;
+	sl = tho->th_slew;
+	rescale = tc_rescale;
+	tc_rescale = false;
 
-	/* Read the new counter first so that a switch loses no time. */
-	tc = timecounter;
-	delta = ((*nt.th_counter->tc_get_timecount)(nt.th_counter) -
-	    nt.th_offset_count) & nt.th_counter->tc_counter_mask;
-	if (nt.th_counter != tc)
-		ncount = (*tc->tc_get_timecount)(tc);
-	nt.th_offset_count = (nt.th_offset_count + delta) &
-	    nt.th_counter->tc_counter_mask;
-	bintime_addscaled(&nt.th_offset, nt.th_scale, delta);
+	/* Read the new counter right after the old: a switch loses no time. */
+	ntc = timecounter;
+	delta = ((*tc->tc_get_timecount)(tc) - ck.tk_offset_count) &
+	    tc->tc_counter_mask;
+	ncount = ntc != tc ? (*ntc->tc_get_timecount)(ntc) : 0;
+	tc_advance(&ck, &sl, delta);
 
-	if (new_boottime != NULL)
-		nt.th_boottime = *new_boottime;
-	if (new_adjtimedelta != NULL)
-		nt.th_adjtimedelta = *new_adjtimedelta;
+	/* Counters that latch PPS in hardware are polled here. */
+	if (tc->tc_poll_pps != NULL)
+		(*tc->tc_poll_pps)(tc);
 
-	for (i = nt.th_offset.sec - tho->th_offset.sec; i > 0; i--)
-		ntp_update_second(&nt);
-
-	bt = nt.th_offset;
-	bintime_add(&bt, &nt.th_boottime);
-	bintime2timeval(&bt, &nt.th_microtime);
-	bintime2timespec(&bt, &nt.th_nanotime);
-
-	if (nt.th_counter != tc) {
-		nt.th_counter = tc;
-		nt.th_offset_count = ncount & tc->tc_counter_mask;
-		atomic_store_relaxed(&tc_hw_generation, tc_hw_generation + 1);
+	/*
+	 * NTP's second processing, once per second of realtime; a leap
+	 * second comes back in bt.sec and moves boottime.
+	 */
+	bt = ck.tk_offset;
+	bintime_add(&bt, &tc_boottime);
+	i = bt.sec - tho->th_microtime.tv_sec;
+	if (i > LARGE_STEP)
+		i = 2;
+	adj = tc_ntp_adjustment;
+	for (; i > 0; i--) {
+		t = bt.sec;
+		ntp_update_second(&tc_ntp_adjustment, &bt.sec);
+		if (bt.sec != t)
+			tc_boottime.sec += bt.sec - t;
 	}
-	/* Dividing in 128 bits is dear: only when the rate changed. */
-	if (nt.th_counter != tho->th_counter ||
-	    nt.th_adjustment != tho->th_adjustment || tc_scale_stale) {
-		nt.th_scale = tc_compute_scale(&nt);
-		tc_scale_stale = false;
+	/* Dividing is dear: the scale changes only if the rate does. */
+	if (tc_ntp_adjustment != adj)
+		rescale = true;
+	bintime2timeval(&bt, &tv);
+	bintime2timespec(&bt, &ts);
+
+	if (ntc != tc) {
+		tc = ntc;
+		ck.tk_offset_count = ncount;
+		rescale = true;
+		tc_hw_generation++;
 	}
+	if (rescale)
+		sl.ts_base = tc_base_scale(tc->tc_frequency,
+		    tc_ntp_adjustment + tc_freq_adj);
 
-	tc_hands_publish(tho->th_next, &nt);
-	atomic_store_relaxed(&time_second, nt.th_microtime.tv_sec);
-	atomic_store_relaxed(&time_uptime, nt.th_offset.sec);
+	/*
+	 * Our slew, once per second of uptime: the last window is
+	 * settled against the pending adjustment and at most
+	 * TC_ADJTIME_MAX_SLEW_US of that forms the next one.  A counter
+	 * change folds too, so that the rate is in the new counter's
+	 * units.  A step drops both.
+	 */
+	if (tc_slew_cancel) {
+		tc_slew_cancel = false;
+		sl.ts_left = 0;
+		tc_slew_margin = 0;
+	} else if (ck.tk_offset.sec != tho->th_clock.tk_offset.sec ||
+	    tc != tho->th_counter) {
+		tc_slew_end(&sl);
+		mag = tc_pending_take(&neg);
+		tc_slew_start(&sl, mag, neg);
+	}
+	tc_derive(&ck, &sl);
+
+	tc_publish(tho->th_next, tc, &ck, &sl, &tv, &ts);
 }
 
-void
-tc_ticktock(void)
-{
-	mutex_spin_enter(&timecounter_lock);
-	tc_windup(NULL, NULL);
-	mutex_spin_exit(&timecounter_lock);
-}
+/* --- Counters: register, choose, detach ------------------------------ */
 
-/* Would tc be chosen over the current counter? */
-static bool
-tc_better(const struct timecounter *tc, const struct timecounter *cur)
-{
-	if (tc->tc_quality < 0)
-		return false;
-	if (tc->tc_quality != cur->tc_quality)
-		return tc->tc_quality > cur->tc_quality;
-	return tc->tc_frequency > cur->tc_frequency;
-}
-
+/*
+ * Register a counter and use it if it is better than the current one.
+ * As NetBSD, a counter that would wrap between two windups is only
+ * used when asked for; one without a frequency or bits is refused.
+ */
 void
 tc_init(struct timecounter *tc)
 {
-	KASSERT(tc->tc_frequency > 0);
-	KASSERT(tc->tc_counter_mask >= 0xffff);
+	u_int u;
+
+	if (tc->tc_frequency == 0 || tc->tc_counter_mask == 0) {
+		aprint_error("timecounter: \"%s\" has no frequency or no "
+		    "bits, not registered\n", tc->tc_name);
+		return;
+	}
+	u = (u_int)MIN(tc->tc_frequency / tc->tc_counter_mask * 11 / 10,
+	    (uint64_t)~0u);
+	if (u > (u_int)hz && tc->tc_quality >= 0) {
+		tc->tc_quality = -2000;
+		aprint_verbose("timecounter: Timecounter \"%s\" frequency "
+		    "%ju Hz -- Insufficient hz, needs at least %u\n",
+		    tc->tc_name, (uintmax_t)tc->tc_frequency, u);
+	} else if (tc->tc_quality >= 0)
+		aprint_verbose("timecounter: Timecounter \"%s\" frequency "
+		    "%ju Hz quality %d\n", tc->tc_name,
+		    (uintmax_t)tc->tc_frequency, tc->tc_quality);
 
 	mutex_spin_enter(&timecounter_lock);
-	tc->tc_next = tc_list;
-	tc_list = tc;
-	if (tc_better(tc, timecounter)) {
+	tc->tc_next = timecounters;
+	timecounters = tc;
+	timecounter_mods++;
+	/* Never switch by itself to a counter of negative quality. */
+	if (tc->tc_quality >= 0 && (tc->tc_quality > timecounter->tc_quality ||
+	    (tc->tc_quality == timecounter->tc_quality &&
+	    tc->tc_frequency > timecounter->tc_frequency))) {
+		(void)(*tc->tc_get_timecount)(tc);
 		(void)(*tc->tc_get_timecount)(tc);
 		timecounter = tc;
-		tc_windup(NULL, NULL);
+		tc_windup();
 	}
 	mutex_spin_exit(&timecounter_lock);
 }
 
+/* The best registered counter, whatever its quality. */
+static void
+tc_pick(void)
+{
+	struct timecounter *best, *tc;
+
+	KASSERT(mutex_owned(&timecounter_lock));
+
+	for (best = tc = timecounters; tc != NULL; tc = tc->tc_next) {
+		if (tc->tc_quality > best->tc_quality ||
+		    (tc->tc_quality == best->tc_quality &&
+		    tc->tc_frequency > best->tc_frequency))
+			best = tc;
+	}
+	(void)(*best->tc_get_timecount)(best);
+	(void)(*best->tc_get_timecount)(best);
+	timecounter = best;
+}
+
+/* A counter went bad: the next tick picks another. */
+void
+tc_gonebad(struct timecounter *tc)
+{
+
+	tc->tc_quality = -100;
+	membar_producer();
+	atomic_inc_uint(&timecounter_bad);
+}
+
+static void
+tc_xc_nop(void *arg1, void *arg2)
+{
+}
+
+/*
+ * Stop using a counter and forget it; when this returns no reader can
+ * still be using it, and the caller may free it.  The dummy counter
+ * stays.
+ */
 int
 tc_detach(struct timecounter *target)
 {
-	struct timecounter *tc, **tcp, *best;
+	struct timecounter **tcp;
+	uint64_t where;
+	lwp_t *l;
+	int removals, gen;
 
 	mutex_spin_enter(&timecounter_lock);
-	for (tcp = &tc_list; *tcp != NULL; tcp = &(*tcp)->tc_next)
+	for (tcp = &timecounters; *tcp != NULL; tcp = &(*tcp)->tc_next)
 		if (*tcp == target)
 			break;
 	if (*tcp == NULL || target == &dummy_timecounter) {
@@ -547,53 +968,105 @@ tc_detach(struct timecounter *target)
 	}
 	*tcp = target->tc_next;
 	if (timecounter == target) {
-		best = &dummy_timecounter;
-		for (tc = tc_list; tc != NULL; tc = tc->tc_next)
-			if (tc_better(tc, best))
-				best = tc;
-		timecounter = best;
-		tc_windup(NULL, NULL);
+		tc_pick();
+		tc_windup();
 	}
+	timecounter_mods++;
+	removals = timecounter_removals;
+	atomic_store_relaxed(&timecounter_removals, removals + 1);
 	mutex_spin_exit(&timecounter_lock);
-	return 0;
+
+	/*
+	 * A reader that started before the removal has l_tcgen set to at
+	 * most `removals'.  The cross call makes every CPU's l_tcgen
+	 * store visible; then one clean scan, where every LWP is either
+	 * outside binuptime() or started after the removal, is enough.
+	 * One that read the old count but had not yet stored it when we
+	 * scanned has not touched the timehands either.
+	 */
+	for (;;) {
+		where = xc_broadcast(0, tc_xc_nop, NULL, NULL);
+		xc_wait(where);
+
+		mutex_enter(proc_lock);
+		LIST_FOREACH(l, &alllwp, l_list) {
+			gen = atomic_load_acquire(&l->l_tcgen);
+			if (gen != 0 && gen <= removals)
+				break;
+		}
+		mutex_exit(proc_lock);
+		if (l == NULL)
+			return 0;
+		(void)kpause("tcdetach", false, mstohz(10), NULL);
+	}
 }
 
+u_int64_t
+tc_getfrequency(void)
+{
+	u_int64_t freq;
+
+	mutex_spin_enter(&timecounter_lock);
+	freq = timehands->th_counter->tc_frequency;
+	mutex_spin_exit(&timecounter_lock);
+	return freq;
+}
+
+/* --- Setting the clock ----------------------------------------------- */
+
+/*
+ * Step realtime by moving boottime.  The pending slew and the window
+ * in flight are dropped: after a jump they mean nothing.
+ */
 void
 tc_setclock(const struct timespec *ts)
 {
-	struct bintime uptime, utc, boot;
-	struct timespec before;
-	static const int64_t zero = 0;
+	struct bintime up, bt, before;
+	struct timespec ts2;
 
 	mutex_spin_enter(&timecounter_lock);
-	nanotime(&before);
-	binuptime(&uptime);
-	timespec2bintime(ts, &utc);
-	boot = utc;
-	bintime_sub(&boot, &uptime);
-	/* A step makes the pending adjtime meaningless. */
-	tc_windup(&boot, &zero);
-	atomic_store_relaxed(&tc_nsteps, tc_nsteps + 1);
+	binuptime(&up);
+	before = up;
+	bintime_add(&before, &tc_boottime);
+	timespec2bintime(ts, &bt);
+	bintime_sub(&bt, &up);
+	tc_boottime = bt;
+	tc_adjpending.sec = 0;
+	tc_adjpending.frac = 0;
+	tc_slew_cancel = true;
+	tc_windup();
+	tc_nsteps++;
 	mutex_spin_exit(&timecounter_lock);
 
-	if (timestepwarnings)
+	if (timestepwarnings) {
+		bintime2timespec(&before, &ts2);
 		log(LOG_INFO, "Time stepped from %lld.%09ld to %lld.%09ld\n",
-		    (long long)before.tv_sec, before.tv_nsec,
+		    (long long)ts2.tv_sec, ts2.tv_nsec,
 		    (long long)ts->tv_sec, ts->tv_nsec);
+	}
 }
 
 int
 tc_adjtime(int64_t *old, int64_t *new)
 {
+	int64_t v;
+
 	if (new != NULL &&
 	    (*new > TC_ADJTIME_MAX_US || *new < -TC_ADJTIME_MAX_US))
 		return EINVAL;
 	mutex_spin_enter(&timecounter_lock);
 	if (old != NULL)
-		*old = timehands->th_adjtimedelta;
+		*old = tc_pending_us();
 	if (new != NULL) {
-		tc_windup(NULL, new);
-		atomic_store_relaxed(&tc_nadjtimes, tc_nadjtimes + 1);
+		v = *new;
+		tc_adjpending.sec = (time_t)(v / 1000000);
+		v %= 1000000;
+		if (v < 0) {
+			tc_adjpending.sec--;
+			v += 1000000;
+		}
+		tc_adjpending.frac = (uint64_t)v * TC_US_FRAC;
+		tc_nadjtimes++;
 	}
 	mutex_spin_exit(&timecounter_lock);
 	return 0;
@@ -602,6 +1075,7 @@ tc_adjtime(int64_t *old, int64_t *new)
 int
 tc_adjfreq(int64_t *old, int64_t *new)
 {
+
 	if (new != NULL &&
 	    (*new > TC_ADJFREQ_PPB(TC_ADJFREQ_MAX_PPB) ||
 	    *new < -TC_ADJFREQ_PPB(TC_ADJFREQ_MAX_PPB)))
@@ -610,115 +1084,392 @@ tc_adjfreq(int64_t *old, int64_t *new)
 	if (old != NULL)
 		*old = tc_freq_adj;
 	if (new != NULL) {
-		/* Wind up first: the old rate applies up to now. */
-		tc_windup(NULL, NULL);
+		/* The old rate applies up to now, the new one from now. */
+		tc_windup();
 		tc_freq_adj = *new;
-		tc_scale_stale = true;
-		tc_windup(NULL, NULL);
-		atomic_store_relaxed(&tc_nadjfreqs, tc_nadjfreqs + 1);
+		tc_rescale = true;
+		tc_windup();
+		tc_nadjfreqs++;
 	}
 	mutex_spin_exit(&timecounter_lock);
-	return 0;
-}
-
-/*
- * adjtime(2) semantics: olddelta gets what is still pending, delta (if
- * any) replaces it.  Needs KAUTH_SYSTEM_TIME; delta must be normalised
- * (0 <= tv_usec < 10^6) and within TC_ADJTIME_MAX_US.
- */
-int
-adjtime1(const struct timeval *delta, struct timeval *olddelta,
-    struct proc *p)
-{
-	int64_t old, new;
-	int error;
-
-	if (delta != NULL) {
-		error = kauth_authorize_system(p->p_cred, KAUTH_SYSTEM_TIME,
-		    KAUTH_REQ_SYSTEM_TIME_ADJTIME, NULL, NULL, NULL);
-		if (error != 0)
-			return error;
-		if (delta->tv_usec < 0 || delta->tv_usec >= 1000000 ||
-		    delta->tv_sec > TC_ADJTIME_MAX_US / 1000000 ||
-		    delta->tv_sec < -TC_ADJTIME_MAX_US / 1000000)
-			return EINVAL;
-		new = (int64_t)delta->tv_sec * 1000000 + delta->tv_usec;
-	}
-	error = tc_adjtime(&old, delta != NULL ? &new : NULL);
-	if (error != 0)
-		return error;
-	if (olddelta != NULL) {
-		olddelta->tv_sec = old / 1000000;
-		olddelta->tv_usec = old % 1000000;
-		if (olddelta->tv_usec < 0) {
-			olddelta->tv_usec += 1000000;
-			olddelta->tv_sec--;
-		}
-	}
 	return 0;
 }
 
 u_int
 tc_hardware_generation(void)
 {
-	return atomic_load_relaxed(&tc_hw_generation);
+	u_int gen;
+
+	mutex_spin_enter(&timecounter_lock);
+	gen = tc_hw_generation;
+	mutex_spin_exit(&timecounter_lock);
+	return gen;
+}
+
+static uint64_t
+tc_count(const uint64_t *cnt)
+{
+	uint64_t v;
+
+	mutex_spin_enter(&timecounter_lock);
+	v = *cnt;
+	mutex_spin_exit(&timecounter_lock);
+	return v;
 }
 
 uint64_t
 tc_step_count(void)
 {
-	return atomic_load_relaxed(&tc_nsteps);
+
+	return tc_count(&tc_nsteps);
 }
 
 uint64_t
 tc_adjtime_count(void)
 {
-	return atomic_load_relaxed(&tc_nadjtimes);
+
+	return tc_count(&tc_nadjtimes);
 }
 
 uint64_t
 tc_adjfreq_count(void)
 {
-	return atomic_load_relaxed(&tc_nadjfreqs);
+
+	return tc_count(&tc_nadjfreqs);
+}
+
+/* --- RFC 2783 PPS API ------------------------------------------------ */
+
+/* Counter value now, on th's counter, not masked (as NetBSD). */
+static u_int64_t
+tc_count_now(const struct timehands *th)
+{
+	struct timecounter *tc = th->th_counter;
+	u_int delta;
+
+	delta = ((*tc->tc_get_timecount)(tc) - th->th_clock.tk_offset_count) &
+	    tc->tc_counter_mask;
+	return (u_int64_t)delta + th->th_clock.tk_offset_count;
+}
+
+int
+pps_ioctl(u_long cmd, void *data, struct pps_state *pps)
+{
+	pps_params_t *app;
+	int *epi;
+
+	KASSERT(mutex_owned(&timecounter_lock));
+	KASSERT(pps != NULL);
+
+	switch (cmd) {
+	case PPS_IOC_CREATE:
+	case PPS_IOC_DESTROY:
+		return 0;
+	case PPS_IOC_SETPARAMS:
+		app = data;
+		if (app->mode & ~pps->ppscap)
+			return EINVAL;
+		pps->ppsparam = *app;
+		return 0;
+	case PPS_IOC_GETPARAMS:
+		app = data;
+		*app = pps->ppsparam;
+		app->api_version = PPS_API_VERS_1;
+		return 0;
+	case PPS_IOC_GETCAP:
+		*(int *)data = pps->ppscap;
+		return 0;
+	case PPS_IOC_FETCH:
+		pps->ppsinfo.current_mode = pps->ppsparam.mode;
+		*(pps_info_t *)data = pps->ppsinfo;
+		return 0;
+	case PPS_IOC_KCBIND:
+		epi = data;
+#ifdef PPS_SYNC
+		if (*epi & ~pps->ppscap)
+			return EINVAL;
+		pps->kcmode = *epi;
+		return 0;
+#else
+		(void)epi;
+		return EOPNOTSUPP;
+#endif
+	default:
+		return EPASSTHROUGH;
+	}
+}
+
+void
+pps_init(struct pps_state *pps)
+{
+
+	KASSERT(mutex_owned(&timecounter_lock));
+
+	pps->ppscap |= PPS_TSFMT_TSPEC;
+	if (pps->ppscap & PPS_CAPTUREASSERT)
+		pps->ppscap |= PPS_OFFSETASSERT;
+	if (pps->ppscap & PPS_CAPTURECLEAR)
+		pps->ppscap |= PPS_OFFSETCLEAR;
+}
+
+/* Take the counter value now, for the pps_event() to come. */
+void
+pps_capture(struct pps_state *pps)
+{
+	struct timehands *th;
+
+	KASSERT(mutex_owned(&timecounter_lock));
+	KASSERT(pps != NULL);
+
+	th = timehands;
+	pps->capgen = th->th_generation;
+	pps->capth = th;
+	pps->capcount = tc_count_now(th);
+	if (pps->capgen != th->th_generation)
+		pps->capgen = 0;
+}
+
+void
+pps_event(struct pps_state *pps, int event)
+{
+
+	pps_ref_event(pps, event, NULL, PPS_REFEVNT_PPS | PPS_REFEVNT_CAPTURE);
+}
+
+#ifdef PPS_SYNC
+/*
+ * Hand the kernel PLL/FLL (hardpps()) the event time and how far the
+ * counter's second ran from the reference's, in ns modulo a second:
+ * the counts since the last event scaled by the counts the nominal
+ * frequency gives over the reference interval, which must be 0.5 to
+ * 2 s.
+ */
+static void
+pps_hardpps(struct pps_state *pps, struct timespec *tsp,
+    const struct bintime *ref)
+{
+	struct bintime el, ratio;
+	struct timespec fts;
+	uint64_t count, expect;
+
+	count = (pps->capcount - pps->ppscount[2]) &
+	    pps->capth->th_counter->tc_counter_mask;
+	pps->ppscount[2] = pps->capcount;
+	el = *ref;
+	bintime_sub(&el, &pps->ref_time);
+	pps->ref_time = *ref;
+	if (el.sec < 0 || el.sec > 1 ||
+	    (el.sec == 0 && el.frac < (uint64_t)1 << 63))
+		return;
+
+	/* Counts expected over el, from a 30-bit fraction of el. */
+	expect = ((uint64_t)el.sec << 30 | el.frac >> 34) *
+	    pps->capth->th_counter->tc_frequency >> 30;
+	if (expect == 0)
+		return;
+	ratio.sec = 0;
+	ratio.frac = 0;
+	bintime_addx(&ratio, ((uint64_t)1 << 63) / expect * 2 * count);
+	bintime2timespec(&ratio, &fts);
+	hardpps(tsp, fts.tv_nsec);
+}
+#endif
+
+/*
+ * Record a PPS event (or a reference time stamp that stands for one)
+ * at the counter value refmode selects: the capture, the counter now,
+ * or half-way between.  With PPS_REFEVNT_PPS the event is on the
+ * nearest second; otherwise ref_ts says which time it was, and the
+ * event is recorded as that second plus the clock's error.  An event
+ * across a windup or a counter change is dropped.
+ */
+void
+pps_ref_event(struct pps_state *pps, int event, struct bintime *ref_ts,
+    int refmode)
+{
+	struct timehands *cth, *th;
+	struct bintime bt, btd, ref;
+	struct timespec ts, *tsp, *osp;
+	u_int64_t tcount, acount, *pcount;
+	pps_seq_t *pseq;
+	u_int gen;
+	int foff;
+#ifdef PPS_SYNC
+	int fhard;
+#endif
+
+	KASSERT(mutex_owned(&timecounter_lock));
+	KASSERT(pps != NULL);
+
+	tcount = 0;
+	if (refmode & (PPS_REFEVNT_CURRENT | PPS_REFEVNT_CAPCUR)) {
+		th = timehands;
+		gen = th->th_generation;
+		tcount = tc_count_now(th);
+		if (gen != th->th_generation)
+			gen = 0;
+		/* A windup between capture and now: drop the event. */
+		if (pps->capgen == 0 ||
+		    pps->capgen != pps->capth->th_generation ||
+		    gen == 0 || gen != pps->capgen)
+			return;
+	}
+
+	if (event == PPS_CAPTUREASSERT) {
+		tsp = &pps->ppsinfo.assert_timestamp;
+		osp = &pps->ppsparam.assert_offset;
+		foff = pps->ppsparam.mode & PPS_OFFSETASSERT;
+#ifdef PPS_SYNC
+		fhard = pps->kcmode & PPS_CAPTUREASSERT;
+#endif
+		pcount = &pps->ppscount[0];
+		pseq = &pps->ppsinfo.assert_sequence;
+	} else {
+		tsp = &pps->ppsinfo.clear_timestamp;
+		osp = &pps->ppsparam.clear_offset;
+		foff = pps->ppsparam.mode & PPS_OFFSETCLEAR;
+#ifdef PPS_SYNC
+		fhard = pps->kcmode & PPS_CAPTURECLEAR;
+#endif
+		pcount = &pps->ppscount[1];
+		pseq = &pps->ppsinfo.clear_sequence;
+	}
+
+	switch (refmode & PPS_REFEVNT_RMASK) {
+	case PPS_REFEVNT_CAPTURE:
+		acount = pps->capcount;
+		break;
+	case PPS_REFEVNT_CURRENT:
+		acount = tcount;
+		break;
+	case PPS_REFEVNT_CAPCUR:
+		acount = pps->capcount + (tcount - pps->capcount) / 2;
+		break;
+	default:
+		return;
+	}
+
+	/* Counts of another counter cannot be compared: start again. */
+	cth = pps->capth;
+	if (pps->ppstc != cth->th_counter) {
+		pps->ppstc = cth->th_counter;
+		pps->capcount = acount;
+		*pcount = acount;
+		pps->ppscount[2] = acount;
+		return;
+	}
+	pps->capcount = acount;
+
+	/* The clock at that count, on the timehands of the capture. */
+	tc_uptime_at(&cth->th_clock, &cth->th_slew,
+	    (u_int)(acount - cth->th_clock.tk_offset_count), &bt);
+	bintime_add(&bt, &cth->th_boottime);
+
+	if ((refmode & PPS_REFEVNT_PPS) == 0) {
+		if (ref_ts == NULL)
+			return;
+		ref = *ref_ts;
+		btd = bt;
+		bintime_sub(&btd, &ref);
+		/* The nearest second of the clock, plus its error. */
+		if (bt.frac >= (uint64_t)1 << 63)
+			bt.sec++;
+		bt.frac = 0;
+		bintime_add(&bt, &btd);
+	} else {
+		ref = bt;
+		if (ref.frac >= (uint64_t)1 << 63)
+			ref.sec++;
+		ref.frac = 0;
+	}
+	bintime2timespec(&bt, &ts);
+
+	if (pps->capgen != cth->th_generation)
+		return;
+
+	*pcount = pps->capcount;
+	(*pseq)++;
+	*tsp = ts;
+	if (foff) {
+		timespecadd(tsp, osp, tsp);
+		if (tsp->tv_nsec < 0) {
+			tsp->tv_nsec += 1000000000;
+			tsp->tv_sec -= 1;
+		}
+	}
+#ifdef PPS_SYNC
+	if (fhard)
+		pps_hardpps(pps, tsp, &ref);
+#endif
+}
+
+/* --- Ticks and initialisation ---------------------------------------- */
+
+/*
+ * From hardclock(): a windup every tc_tick ticks, and a new counter
+ * first if the current one went bad.
+ */
+void
+tc_ticktock(void)
+{
+	static int count;
+
+	if (++count < tc_tick)
+		return;
+	count = 0;
+	mutex_spin_enter(&timecounter_lock);
+	if (atomic_load_relaxed(&timecounter_bad) != 0) {
+		(void)atomic_swap_uint(&timecounter_bad, 0);
+		if (timecounter->tc_quality < 0)
+			tc_pick();
+	}
+	tc_windup();
+	mutex_spin_exit(&timecounter_lock);
 }
 
 void
 inittimecounter(void)
 {
-	int i;
+	u_int p;
 
-	mutex_init(&timecounter_lock, MUTEX_SPIN, IPL_HIGH);
-	for (i = 0; i < TC_NHANDS; i++)
-		tc_hands[i].th_next = &tc_hands[(i + 1) % TC_NHANDS];
-	tc_hands[0].th_counter = &dummy_timecounter;
-	tc_hands[0].th_scale = tc_compute_scale(&tc_hands[0]);
-	tc_hands[0].th_generation = 1;
-	/* Uptime starts at 1 s, so that 0 never means "booted now". */
-	tc_hands[0].th_offset.sec = 1;
+	mutex_init(&timecounter_lock, MUTEX_DEFAULT, IPL_HIGH);
+
+	/* A windup about every millisecond, at most every tick. */
+	tc_tick = hz > 1000 ? (hz + 500) / 1000 : 1;
+	p = (u_int)(tc_tick * 1000000) / (u_int)hz;
+	aprint_verbose("timecounter: Timecounters tick every %u.%03u msec\n",
+	    p / 1000, p % 1000);
+
+	(void)(*timecounter->tc_get_timecount)(timecounter);
+	(void)(*timecounter->tc_get_timecount)(timecounter);
 }
+
+/* --- sysctl ---------------------------------------------------------- */
 
 static int
 sysctl_kern_timecounter_hardware(SYSCTLFN_ARGS)
 {
 	struct sysctlnode node;
 	struct timecounter *tc;
-	char newname[SYSCTL_NAMELEN];
+	char newname[MAX_TCNAMELEN];
 	int error;
 
+	mutex_spin_enter(&timecounter_lock);
 	strlcpy(newname, timecounter->tc_name, sizeof(newname));
+	mutex_spin_exit(&timecounter_lock);
 	node = *rnode;
 	node.sysctl_data = newname;
 	node.sysctl_size = sizeof(newname);
 	error = sysctl_lookup(SYSCTLFN_CALL(&node));
 	if (error || newp == NULL)
 		return error;
-	error = kauth_authorize_system(l->l_cred, KAUTH_SYSTEM_TIME,
-	    KAUTH_REQ_SYSTEM_TIME_TIMECOUNTERS, NULL, NULL, NULL);
-	if (error)
+	if (l != NULL && (error = kauth_authorize_system(l->l_cred,
+	    KAUTH_SYSTEM_TIME, KAUTH_REQ_SYSTEM_TIME_TIMECOUNTERS, newname,
+	    NULL, NULL)) != 0)
 		return error;
 
 	mutex_spin_enter(&timecounter_lock);
-	for (tc = tc_list; tc != NULL; tc = tc->tc_next)
+	for (tc = timecounters; tc != NULL; tc = tc->tc_next)
 		if (strcmp(newname, tc->tc_name) == 0)
 			break;
 	if (tc == NULL) {
@@ -727,8 +1478,9 @@ sysctl_kern_timecounter_hardware(SYSCTLFN_ARGS)
 	}
 	if (tc != timecounter) {
 		(void)(*tc->tc_get_timecount)(tc);
+		(void)(*tc->tc_get_timecount)(tc);
 		timecounter = tc;
-		tc_windup(NULL, NULL);
+		tc_windup();
 	}
 	mutex_spin_exit(&timecounter_lock);
 	return 0;
@@ -740,26 +1492,33 @@ sysctl_kern_timecounter_choice(SYSCTLFN_ARGS)
 	struct sysctlnode node;
 	struct timecounter *tc;
 	char buf[512];
-	size_t off = 0;
+	size_t off;
 	int n;
 
+	if (newp != NULL)
+		return EPERM;
+	off = 0;
 	buf[0] = '\0';
 	mutex_spin_enter(&timecounter_lock);
-	for (tc = tc_list; tc != NULL && off < sizeof(buf); tc = tc->tc_next) {
+	for (tc = timecounters; tc != NULL; tc = tc->tc_next) {
 		n = snprintf(buf + off, sizeof(buf) - off,
-		    "%s%s(q=%d, f=%llu Hz)", off ? " " : "", tc->tc_name,
-		    tc->tc_quality, (unsigned long long)tc->tc_frequency);
-		if (n < 0)
+		    "%s%s(q=%d, f=%ju Hz)", off ? " " : "", tc->tc_name,
+		    tc->tc_quality, (uintmax_t)tc->tc_frequency);
+		if (n < 0 || (size_t)n >= sizeof(buf) - off) {
+			/* Whole entries only. */
+			buf[off] = '\0';
 			break;
+		}
 		off += (size_t)n;
 	}
 	mutex_spin_exit(&timecounter_lock);
 	node = *rnode;
 	node.sysctl_data = buf;
-	node.sysctl_size = sizeof(buf);
+	node.sysctl_size = off + 1;
 	return sysctl_lookup(SYSCTLFN_CALL(&node));
 }
 
+/* Turning step logging off hides steps: it takes the right to set time. */
 static int
 sysctl_kern_timecounter_timestepwarnings(SYSCTLFN_ARGS)
 {
@@ -772,16 +1531,21 @@ sysctl_kern_timecounter_timestepwarnings(SYSCTLFN_ARGS)
 	error = sysctl_lookup(SYSCTLFN_CALL(&node));
 	if (error || newp == NULL)
 		return error;
+	if (l != NULL && (error = kauth_authorize_system(l->l_cred,
+	    KAUTH_SYSTEM_TIME, KAUTH_REQ_SYSTEM_TIME_TIMECOUNTERS, NULL,
+	    NULL, NULL)) != 0)
+		return error;
 	if (val != 0 && val != 1)
 		return EINVAL;
+	mutex_spin_enter(&timecounter_lock);
 	timestepwarnings = val;
+	mutex_spin_exit(&timecounter_lock);
 	return 0;
 }
 
 /*
- * The adjustment counters, read-only.  They let a harness or an
- * administrator see how often something touched the clock, whoever
- * it was; the counters are only ever written under timecounter_lock.
+ * How often something touched the clock, whoever it was: read-only,
+ * for a harness or an administrator.
  */
 static int
 sysctl_kern_timecounter_count(SYSCTLFN_ARGS)
@@ -789,9 +1553,7 @@ sysctl_kern_timecounter_count(SYSCTLFN_ARGS)
 	struct sysctlnode node;
 	uint64_t val;
 
-	mutex_spin_enter(&timecounter_lock);
-	val = *(const uint64_t *)rnode->sysctl_data;
-	mutex_spin_exit(&timecounter_lock);
+	val = tc_count(rnode->sysctl_data);
 	node = *rnode;
 	node.sysctl_data = &val;
 	return sysctl_lookup(SYSCTLFN_CALL(&node));
@@ -826,12 +1588,13 @@ SYSCTL_SETUP(sysctl_timecounter_setup, "sysctl timecounter setup")
 {
 	const struct sysctlnode *node;
 
+	node = NULL;
 	sysctl_createv(clog, 0, NULL, &node, CTLFLAG_PERMANENT,
-	    CTLTYPE_NODE, "kern", NULL, NULL, 0, NULL, 0, CTL_KERN, CTL_EOL);
-	sysctl_createv(clog, 0, &node, &node, CTLFLAG_PERMANENT,
 	    CTLTYPE_NODE, "timecounter",
 	    SYSCTL_DESCR("time counter information"),
-	    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL);
+	    NULL, 0, NULL, 0, CTL_KERN, CTL_CREATE, CTL_EOL);
+	if (node == NULL)
+		return;
 	sysctl_createv(clog, 0, &node, NULL, CTLFLAG_PERMANENT,
 	    CTLTYPE_STRING, "choice",
 	    SYSCTL_DESCR("available counters"),
@@ -839,7 +1602,7 @@ SYSCTL_SETUP(sysctl_timecounter_setup, "sysctl timecounter setup")
 	sysctl_createv(clog, 0, &node, NULL,
 	    CTLFLAG_PERMANENT | CTLFLAG_READWRITE, CTLTYPE_STRING, "hardware",
 	    SYSCTL_DESCR("currently active time counter"),
-	    sysctl_kern_timecounter_hardware, 0, NULL, SYSCTL_NAMELEN,
+	    sysctl_kern_timecounter_hardware, 0, NULL, MAX_TCNAMELEN,
 	    CTL_CREATE, CTL_EOL);
 	sysctl_createv(clog, 0, &node, NULL,
 	    CTLFLAG_PERMANENT | CTLFLAG_READWRITE, CTLTYPE_INT,

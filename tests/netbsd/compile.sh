@@ -61,6 +61,14 @@ KFLAGS="-std=gnu99 -O2 -D_KERNEL -D_KERNEL_OPT -D__NetBSD__ -U__linux__
  -Wold-style-definition -Wswitch -Wshadow -Wcast-qual -Wwrite-strings
  -Wno-pointer-sign -Wno-attributes -Wextra -Wno-unused-parameter
  -Wno-sign-compare -Werror"
+# gcc 12 takes x86 curlwp/curcpu() (a %gs-relative load from a small
+# constant address) for a null pointer dereference under -O2
+# -Warray-bounds (GCC bug 105523); NetBSD's own kern_tc.c trips on it
+# too.  Tell the compiler that no page is unmapped at 0, if it can.
+if echo 'int x;' | $CC --param=min-pagesize=0 -x c -c -o /dev/null - \
+    >/dev/null 2>&1; then
+	KFLAGS="$KFLAGS --param=min-pagesize=0"
+fi
 AMD64FLAGS="-m64 -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-avx"
 I386FLAGS="-m32 -mno-mmx -mno-sse -mno-avx"
 

@@ -38,7 +38,7 @@ ATF_TC_BODY(hands_off, tc)
 	int64_t v;
 
 	kenv_boot(100);
-	kenv_counter_create("tsc", 2000000000, 64, 1000, 100.0);
+	kenv_counter_create("tsc", 2000000000, 32, 1000, 100.0);
 	tc_setclock(&ts);
 	vmthost_config_default(&hc);
 	h = vmthost_create(&hc);

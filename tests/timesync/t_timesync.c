@@ -115,7 +115,7 @@ world_boot(const struct setup *s)
 	W.w_ppm = s->ppm;
 	W.w_wander = s->wander;
 	kenv_boot(100);
-	W.w_tc = kenv_counter_create("tsc", 2000000000, 64, 1000, s->ppm);
+	W.w_tc = kenv_counter_create("tsc", 2000000000, 32, 1000, s->ppm);
 	ATF_REQUIRE_EQ(kenv_sysctl_setint("kern.timecounter.timestepwarnings",
 	    1), 0);
 	t = VMTHOST_EPOCH_2026 + s->offset_ns;

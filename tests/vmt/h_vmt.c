@@ -14,7 +14,7 @@ h_boot(const struct vmthost_config *cfg)
 	struct vmthost *h;
 
 	kenv_boot(100);
-	kenv_counter_create("tsc", 2000000000, 64, 1000, 0.0);
+	kenv_counter_create("tsc", 2000000000, 32, 1000, 0.0);
 	h = vmthost_create(cfg);
 	ATF_REQUIRE(h != NULL);
 	return h;

@@ -179,7 +179,7 @@ ATF_TC_BODY(bundled_traces_content, tc)
 	ATF_CHECK_EQ(h->initial_offset_s, 0.1);
 	ATF_CHECK_EQ(h->jitter_us, 5);
 	ATF_CHECK_EQ(h->osc_hz, TRACE_DEF_OSC_HZ);
-	ATF_CHECK_EQ(h->osc_bits, 64);
+	ATF_CHECK_EQ(h->osc_bits, 32);
 	ATF_CHECK_EQ(h->max_time_lag_us, TRACE_DEF_MAX_TIME_LAG_US);
 	ATF_CHECK_EQ(h->synctime, 1);
 	trace_close(t);
@@ -313,6 +313,7 @@ static const struct broken {
 	{ SCN "osc_ppm 1e999\n", 4, "bad number" },
 	{ SCN "osc_ppm 1001\n", 4, "out of range" },
 	{ SCN "osc_bits 70\n", 4, "out of range" },
+	{ SCN "osc_bits 33\n", 4, "out of range [16, 32]" },
 	{ SCN "osc_bits 32.5\n", 4, "bad integer" },
 	{ SCN "osc_hz 999\n", 4, "out of range" },
 	{ SCN "seed -1\n", 4, "bad unsigned" },
@@ -462,7 +463,7 @@ static const char every_event[] =
     "kind scenario\t# trailing comment\n"
     "duration_s 3600\n"
     "osc_hz 2500000000\n"
-    "osc_bits 48\n"
+    "osc_bits 24\n"
     "max_time_lag_us 250000\n"
     "interrupt_lag_us 30\n"
     "synctime 0\n"
@@ -497,7 +498,7 @@ ATF_TC_BODY(every_event_parses, tc)
 	ATF_REQUIRE_MSG(t != NULL, "%s", errbuf);
 	h = trace_header(t);
 	ATF_CHECK_EQ(h->osc_hz, 2500000000ULL);
-	ATF_CHECK_EQ(h->osc_bits, 48);
+	ATF_CHECK_EQ(h->osc_bits, 24);
 	ATF_CHECK_EQ(h->max_time_lag_us, 250000);
 	ATF_CHECK_EQ(h->interrupt_lag_us, 30);
 	ATF_CHECK_EQ(h->synctime, 0);

@@ -30,10 +30,13 @@ void	kenv_boot(int);
 /*
  * Hardware counters.  A counter has a nominal frequency (what the
  * kernel is told) and a true rate that differs by ppm, settable at any
- * time; it wraps at 2^bits.  Creating one registers it with tc_init().
- * Returns an id >= 0.
+ * time; it is 16 to 32 bits wide (NetBSD's u_int counters) and wraps
+ * at 2^bits.  Creating one registers it with tc_init().  Returns an
+ * id >= 0.  Detaching one calls tc_detach() and frees it at once.
  */
 int	kenv_counter_create(const char *, uint64_t, unsigned, int, double);
+int	kenv_counter_detach(int);
+void	kenv_counter_gonebad(int);	/* tc_gonebad() */
 void	kenv_counter_set_ppm(int, double);
 double	kenv_counter_ppm(int);
 uint64_t kenv_counter_read(int);
@@ -44,6 +47,7 @@ int64_t	kenv_now(void);
 void	kenv_run_until(int64_t);	/* run hardclock and callouts */
 void	kenv_run_for(int64_t);
 void	kenv_delay(int64_t);		/* time passes inside kernel code */
+void	kenv_stall(int64_t);		/* time passes, its ticks are lost */
 void	kenv_suspend(void);		/* counters freeze, no ticks */
 void	kenv_resume(void);
 bool	kenv_suspended(void);
@@ -68,10 +72,89 @@ int	kenv_sysctl_setint(const char *, int64_t);
 int	kenv_sysctl_getstr(const char *, char *, size_t);
 int	kenv_sysctl_setstr(const char *, const char *);
 void	kenv_set_privileged(bool);	/* default true */
+/* kpause(9) calls: how often kernel code waited (tc_detach()). */
+unsigned kenv_kpauses(void);
 /* Deny a kauth(9) system action even to the privileged caller. */
 void	kenv_kauth_deny(int, bool);
 /* The process system calls run as (for adjtime1() and the like). */
 struct proc *kenv_curproc(void);
+
+/*
+ * System calls: adjtime(2), clock_settime(2) (CLOCK_REALTIME) and
+ * ntp_adjtime(2), with their privilege checks, on the environment's
+ * kern_time.c and kern_ntptime.c.  kenv_adjtime() and kenv_settime()
+ * return an errno value, kenv_ntp_adjtime() the clock state (TIME_*)
+ * or minus an errno value.  struct kenv_timex has the layout of the
+ * kernel's struct timex; the MOD_* and STA_* values are the NTP API's.
+ */
+struct kenv_timex {
+	unsigned int	modes;
+	long		offset;
+	long		freq;
+	long		maxerror;
+	long		esterror;
+	int		status;
+	long		constant;
+	long		precision;
+	long		tolerance;
+	long		ppsfreq;
+	long		jitter;
+	int		shift;
+	long		stabil;
+	long		jitcnt;
+	long		calcnt;
+	long		errcnt;
+	long		stbcnt;
+};
+int	kenv_adjtime(const struct timeval *, struct timeval *);
+int	kenv_settime(const struct timespec *);
+int	kenv_ntp_adjtime(struct kenv_timex *);
+uint64_t kenv_adjtime_count(void);	/* adjtime1() calls with a delta */
+uint64_t kenv_ntp_seconds(void);	/* ntp_update_second() calls */
+/* hardpps() calls so far, and the last one's arguments. */
+uint64_t kenv_hardpps(struct timespec *, long *);
+
+/*
+ * A PPS source, as a serial port's DCD line (com(4)): it registers
+ * with pps_init(), takes PPS_IOC_* requests, and an edge is captured
+ * and recorded (pps_capture(), pps_event()) when the harness says so.
+ */
+struct kenv_pps;
+struct kenv_ppsinfo {
+	uint32_t	assert_seq;		/* assert events */
+	uint32_t	clear_seq;		/* clear events */
+	struct timespec	assert_ts;		/* the last one's time */
+	struct timespec	clear_ts;
+	int		mode;			/* current mode */
+};
+struct kenv_pps *kenv_pps_create(int);	/* PPS_CAPTURE* capabilities */
+void	kenv_pps_destroy(struct kenv_pps *);
+/* The ioctls, through pps_ioctl(); errno values (EPASSTHROUGH -4). */
+int	kenv_pps_getcap(struct kenv_pps *, int *);
+int	kenv_pps_setparams(struct kenv_pps *, int, const struct timespec *,
+	    const struct timespec *);
+int	kenv_pps_getparams(struct kenv_pps *, int *, int *);
+int	kenv_pps_fetch(struct kenv_pps *, struct kenv_ppsinfo *);
+int	kenv_pps_kcbind(struct kenv_pps *, int);
+int	kenv_pps_unknown_ioctl(struct kenv_pps *);
+void	kenv_pps_edge(struct kenv_pps *, int);	/* PPS_CAPTURE{ASSERT,CLEAR} */
+/* The same with a reference time stamp (pps_ref_event()). */
+void	kenv_pps_ref_edge(struct kenv_pps *, int, const struct timespec *,
+	    int);
+
+#ifndef _KERNEL
+/* RFC 2783 mode bits and pps_ref_event() modes, as <sys/timepps.h>. */
+#define PPS_CAPTUREASSERT	0x01
+#define PPS_CAPTURECLEAR	0x02
+#define PPS_CAPTUREBOTH		0x03
+#define PPS_OFFSETASSERT	0x10
+#define PPS_OFFSETCLEAR		0x20
+#define PPS_TSFMT_TSPEC		0x1000
+#define PPS_REFEVNT_CAPTURE	0x01
+#define PPS_REFEVNT_CURRENT	0x02
+#define PPS_REFEVNT_CAPCUR	0x04
+#define PPS_REFEVNT_PPS		0x10
+#endif
 
 /*
  * Console and log(9) output.  Lines are kept in a ring for tests to
@@ -102,6 +185,7 @@ struct bintime {
 	uint64_t	frac;
 };
 struct proc;
+struct timecounter;
 void	binuptime(struct bintime *);
 void	bintime(struct bintime *);
 void	nanotime(struct timespec *);
@@ -112,10 +196,19 @@ void	getnanotime(struct timespec *);
 void	getnanouptime(struct timespec *);
 void	getbinuptime(struct bintime *);
 void	getnanoboottime(struct timespec *);
+void	getbinboottime(struct bintime *);
+void	getbintime(struct bintime *);
+void	getmicrotime(struct timeval *);
+void	getmicrouptime(struct timeval *);
+void	getmicroboottime(struct timeval *);
 void	tc_setclock(const struct timespec *);
 int	tc_adjtime(int64_t *, int64_t *);
 int	tc_adjfreq(int64_t *, int64_t *);
-int	adjtime1(const struct timeval *, struct timeval *, struct proc *);
+uint64_t tc_getfrequency(void);
+int	tc_detach(struct timecounter *);
+unsigned tc_hardware_generation(void);
+extern struct timecounter *timecounter;
+void	adjtime1(const struct timeval *, struct timeval *, struct proc *);
 void	tc_ticktock(void);
 extern volatile time_t	time_second;
 extern volatile time_t	time_uptime;

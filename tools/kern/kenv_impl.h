@@ -18,6 +18,9 @@ void		kenv_sysctl_run_setups(void);
 /* subr_misc.c */
 bool		kenv_privileged(void);
 
+/* kern_ntptime.c */
+int64_t		kenv_ntp_rate_ppm(void);
+
 /* subr_pmf.c: every device, from kenv_device_create()/_destroy() */
 void		kenv_pmf_device_created(struct device *);
 void		kenv_pmf_device_destroyed(struct device *);

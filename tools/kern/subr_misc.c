@@ -1,6 +1,6 @@
 /*
- * kmem(9), mutex(9), kauth(9), curlwp, devices, sysmon power switches
- * and ratecheck(9) for the userland kernel environment.
+ * kmem(9), mutex(9), kauth(9), the process, devices, sysmon power
+ * switches and ratecheck(9) for the userland kernel environment.
  */
 
 #include <sys/param.h>
@@ -169,13 +169,6 @@ struct kauth_cred {
 static struct kauth_cred kenv_cred = { .cr_privileged = true };
 static bool	kenv_kauth_denied[KENV_KAUTH_ACTIONS];
 static struct proc kenv_proc = { .p_cred = &kenv_cred };
-static struct lwp kenv_lwp = { .l_cred = &kenv_cred, .l_proc = &kenv_proc };
-
-struct lwp *
-kenv_curlwp(void)
-{
-	return &kenv_lwp;
-}
 
 struct proc *
 kenv_curproc(void)

@@ -53,8 +53,21 @@ kenv_sysctl_setup_register(kenv_sysctl_setup_t fn)
 void
 kenv_sysctl_run_setups(void)
 {
+	static const struct {
+		const char	*name;
+		int		num;
+	} top[] = {
+		{ "kern", CTL_KERN }, { "hw", CTL_HW },
+		{ "machdep", CTL_MACHDEP },
+	};
+	size_t t;
 	int i;
 
+	/* The top-level nodes exist before any module adds to them. */
+	for (t = 0; t < __arraycount(top); t++)
+		(void)sysctl_createv(&sysctl_boot_log, 0, NULL, NULL,
+		    CTLFLAG_PERMANENT, CTLTYPE_NODE, top[t].name, NULL,
+		    NULL, 0, NULL, 0, top[t].num, CTL_EOL);
 	for (i = 0; i < sysctl_nsetups; i++)
 		(*sysctl_setups[i])(&sysctl_boot_log);
 }

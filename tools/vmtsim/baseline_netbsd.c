@@ -44,6 +44,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/callout.h>
+#include <sys/kernel.h>
 #include <sys/kmem.h>
 #include <sys/syslog.h>
 #include <sys/time.h>

@@ -32,8 +32,8 @@
  *    with the smallest host-host spread, stopping early at 2 ms or
  *    less; host time is the midpoint;
  *  - periodically: behind by more than maxTimeLag, step forward and
- *    STOPCATCHUP; otherwise replace the pending adjtime with
- *    percentCorrection % (default 50) of -offset; never step back;
+ *    STOPCATCHUP; otherwise replace the pending adjtime(2) (adjtime1())
+ *    with percentCorrection % (default 50) of -offset; never step back;
  *  - Time_Synchronize n (sent by the host after a resume): step forward
  *    if behind by more than maxTimeLag, backward only if n is 1 and
  *    ahead by more than maxTimeLag; this runs whatever synctime says,
@@ -51,8 +51,10 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/param.h>
 #include <sys/systm.h>
 #include <sys/callout.h>
+#include <sys/kernel.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
+#include <sys/proc.h>
 #include <sys/time.h>
 #include <sys/timetc.h>
 
@@ -138,6 +140,7 @@ static void
 ovt_sync(struct bl_ovt *ov, bool once, bool allow_back)
 {
 	struct ovt_sample s;
+	struct timeval delta;
 	int64_t delta_us;
 	int percent;
 
@@ -155,9 +158,18 @@ ovt_sync(struct bl_ovt *ov, bool once, bool allow_back)
 	mutex_enter(&ov->ov_lock);
 	percent = ov->ov_percent;
 	mutex_exit(&ov->ov_lock);
-	/* BSD adjtime(2) replaces whatever is still pending. */
+	/*
+	 * BSD adjtime(2) replaces whatever is still pending; the kernel
+	 * slews it at 500 ppm, 5000 ppm while more than 1 s is pending.
+	 */
 	delta_us = -s.offset_ns * percent / 100 / 1000;
-	(void)tc_adjtime(NULL, &delta_us);
+	delta.tv_sec = (time_t)(delta_us / 1000000);
+	delta.tv_usec = (long)(delta_us % 1000000);
+	if (delta.tv_usec < 0) {
+		delta.tv_sec--;
+		delta.tv_usec += 1000000;
+	}
+	adjtime1(&delta, NULL, curproc);
 }
 
 static void

@@ -543,7 +543,8 @@ guest_summary(struct guest *g)
 	r.u.sum.steps = (uint64_t)v;
 	if (kenv_sysctl_getint("kern.timecounter.adjtimes", &v) != 0)
 		errx(1, "no kern.timecounter.adjtimes");
-	r.u.sum.adjtimes = (uint64_t)v;
+	/* And adjtime(2) calls, which the ovt baseline makes. */
+	r.u.sum.adjtimes = (uint64_t)v + kenv_adjtime_count();
 	if (kenv_sysctl_getint("kern.timecounter.adjfreqs", &v) != 0)
 		errx(1, "no kern.timecounter.adjfreqs");
 	r.u.sum.adjfreqs = (uint64_t)v;

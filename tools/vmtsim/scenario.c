@@ -497,7 +497,7 @@ info_recording(struct scn *s, char *err, size_t errlen)
 
 	i->duration_ns = -1;
 	i->osc_hz = h->osc_hz;
-	i->osc_bits = 64;
+	i->osc_bits = 32;	/* the TSC as NetBSD reads it: u_int */
 	i->max_time_lag_us = h->max_time_lag_us;
 	i->synctime = 1;
 	if (fetch(s, err, errlen) != 0)

@@ -347,7 +347,7 @@ static const struct hkey hkeys[] = {
 	{ "osc_hz", TRACE_HAVE_OSC_HZ, 'i', K_SCN,
 	    TRACE_MIN_OSC_HZ, 0, TRACE_MAX_OSC_HZ },
 	{ "osc_bits", TRACE_HAVE_OSC_BITS, 'i', K_SCN,
-	    16, 0, 64 },
+	    16, 0, 32 },		/* NetBSD counters are u_int */
 	{ "osc_ppm", TRACE_HAVE_OSC_PPM, 'd', K_SCN,
 	    -TRACE_MAX_PPM, 0, TRACE_MAX_PPM },
 	{ "osc_wander", TRACE_HAVE_WANDER, 'd', K_SCN,

@@ -46,7 +46,7 @@
 
 /* Defaults of the scenario header directives. */
 #define TRACE_DEF_OSC_HZ	1000000000ULL
-#define TRACE_DEF_OSC_BITS	64
+#define TRACE_DEF_OSC_BITS	32
 #define TRACE_DEF_CYCLE_PERIOD_S 86400.0
 /*
  * open-vm-tools steps only when the guest is behind by more than the

@@ -35,6 +35,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 
 #include <dev/vmt/vmtvar.h>
 
+#include "../kern/kenv.h"
 #include "../vmthost/vmt_kenv.h"
 #include "baseline.h"
 #include "vmtsim_kern.h"
@@ -122,6 +123,7 @@ void
 vmtsim_tc_counts(uint64_t *steps, uint64_t *adjtimes, uint64_t *adjfreqs)
 {
 	*steps = tc_step_count();
-	*adjtimes = tc_adjtime_count();
+	/* The kernel's own slew and adjtime(2) (the ovt baseline's). */
+	*adjtimes = tc_adjtime_count() + kenv_adjtime_count();
 	*adjfreqs = tc_adjfreq_count();
 }

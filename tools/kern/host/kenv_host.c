@@ -2,9 +2,15 @@
  * The host bridge of the userland kernel environment: libc and
  * pthreads behind the interface of kenv_host.h.
  */
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kenv_host.h"
@@ -75,4 +81,91 @@ kenvh_thread_id(void)
 {
 	/* Never 0, which marks an unowned mutex. */
 	return (unsigned long)pthread_self() | 1;
+}
+
+/*
+ * Thread exit hooks: one pthread key whose destructor calls the hook
+ * the thread registered.
+ */
+struct kenvh_exit_hook {
+	void	(*fn)(void *);
+	void	*arg;
+};
+
+static pthread_key_t	kenvh_exit_key;
+static pthread_once_t	kenvh_exit_once = PTHREAD_ONCE_INIT;
+
+static void
+kenvh_exit_run(void *p)
+{
+	struct kenvh_exit_hook *h = p;
+
+	(*h->fn)(h->arg);
+	free(h);
+}
+
+static void
+kenvh_exit_key_create(void)
+{
+	if (pthread_key_create(&kenvh_exit_key, kenvh_exit_run) != 0)
+		kenvh_abort();
+}
+
+void
+kenvh_thread_exit_hook(void (*fn)(void *), void *arg)
+{
+	struct kenvh_exit_hook *h;
+
+	pthread_once(&kenvh_exit_once, kenvh_exit_key_create);
+	if ((h = malloc(sizeof(*h))) == NULL)
+		kenvh_abort();
+	h->fn = fn;
+	h->arg = arg;
+	if (pthread_setspecific(kenvh_exit_key, h) != 0)
+		kenvh_abort();
+}
+
+/*
+ * membarrier(2): the expedited private command interrupts every CPU
+ * running a thread of this process, as NetBSD's cross call does; it
+ * needs registering once.  Kernels without it get the global command,
+ * which waits for every CPU to pass through the scheduler.
+ */
+static int	kenvh_mb_cmd;
+static pthread_once_t	kenvh_mb_once = PTHREAD_ONCE_INIT;
+
+static void
+kenvh_membarrier_init(void)
+{
+	long cmds;
+
+	cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+	    syscall(SYS_membarrier,
+	    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		kenvh_mb_cmd = MEMBARRIER_CMD_PRIVATE_EXPEDITED;
+	else if (cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL))
+		kenvh_mb_cmd = MEMBARRIER_CMD_GLOBAL;
+	else {
+		fprintf(stderr, "kenv: membarrier(2) is not available "
+		    "(%s): cross calls cannot be made\n",
+		    cmds < 0 ? strerror(errno) : "no suitable command");
+		kenvh_abort();
+	}
+}
+
+void
+kenvh_membarrier(void)
+{
+	pthread_once(&kenvh_mb_once, kenvh_membarrier_init);
+	if (syscall(SYS_membarrier, kenvh_mb_cmd, 0, 0) != 0) {
+		fprintf(stderr, "kenv: membarrier(2): %s\n", strerror(errno));
+		kenvh_abort();
+	}
+}
+
+void
+kenvh_yield(void)
+{
+	sched_yield();
 }

@@ -16,5 +16,10 @@ void		kenvh_lock(void *);
 void		kenvh_unlock(void *);
 int		kenvh_trylock(void *);
 unsigned long	kenvh_thread_id(void);
+/* Call fn(arg) when the calling thread exits (once per thread). */
+void		kenvh_thread_exit_hook(void (*)(void *), void *);
+/* A barrier on every thread of the process, as a cross call is. */
+void		kenvh_membarrier(void);
+void		kenvh_yield(void);
 
 #endif /* _KENV_HOST_H_ */

@@ -19,6 +19,7 @@
 #define atomic_inc_uint(p)	((void)__atomic_add_fetch((p), 1, __ATOMIC_RELAXED))
 #define atomic_inc_64(p)	((void)__atomic_add_fetch((p), 1, __ATOMIC_RELAXED))
 #define atomic_add_64(p, v)	((void)__atomic_add_fetch((p), (v), __ATOMIC_RELAXED))
+#define atomic_swap_uint(p, v)	__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
 #define atomic_inc_uint_nv(p)	__atomic_add_fetch((p), 1, __ATOMIC_RELAXED)
 #define atomic_inc_64_nv(p)	__atomic_add_fetch((p), 1, __ATOMIC_RELAXED)
 

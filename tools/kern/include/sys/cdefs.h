@@ -24,6 +24,7 @@
 #define __BITS(m, n)		((__BIT((m) > (n) ? (m) : (n)) << 1) - \
 				    __BIT((m) > (n) ? (n) : (m)))
 #define __STRING(x)		#x
+#define __insn_barrier()	__asm __volatile("" ::: "memory")
 #define __BEGIN_DECLS
 #define __END_DECLS
 

@@ -36,4 +36,9 @@
 #define ETIMEDOUT	110
 #define ECONNRESET	104
 
+/* Kernel-internal, as NetBSD. */
+#define EJUSTRETURN	-2		/* return without touching registers */
+#define ERESTART	-3		/* restart the system call */
+#define EPASSTHROUGH	-4		/* ioctl not handled by this layer */
+
 #endif /* _SYS_ERRNO_H_ */

@@ -2,10 +2,11 @@
 #ifndef _SYS_KERNEL_H_
 #define _SYS_KERNEL_H_
 
-#include <sys/types.h>
+#include <sys/param.h>
 
-extern int		hz;		/* hardclock ticks per second */
+extern struct timespec	boottime;	/* moved by settime(), as NetBSD 8 */
 extern int		tick;		/* microseconds per tick */
+extern int		hz;		/* hardclock ticks per second */
 
 void	hardclock(void);
 

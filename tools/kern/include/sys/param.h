@@ -18,18 +18,12 @@
 #define howmany(x, y)	(((x) + ((y) - 1)) / (y))
 #define roundup(x, y)	((((x) + ((y) - 1)) / (y)) * (y))
 
-extern int	hz;
-
-/* Milliseconds to ticks, rounding up so a timeout never fires early. */
-static __inline int
-mstohz(int ms)
-{
-	int64_t t;
-
-	t = ((int64_t)ms * hz + 999) / 1000;
-	return t > INT32_MAX ? INT32_MAX : (int)t;
-}
-
-#define hztoms(t)	((int)(((int64_t)(t) * 1000) / hz))
+/*
+ * Milliseconds to ticks and back, as NetBSD/amd64's <machine/param.h>
+ * (rounding down).  hz comes from <sys/kernel.h>, which the caller
+ * must include, as in NetBSD.
+ */
+#define mstohz(ms)	((ms + 0UL) * hz / 1000)
+#define hztoms(t)	((t + 0UL) * 1000 / hz)
 
 #endif /* _SYS_PARAM_H_ */

@@ -31,7 +31,11 @@ void	aprint_error(const char *, ...) __printflike(1, 2);
 /* The hardclock tick count; wraps, compare differences only. */
 int	getticks(void);
 
-extern int	hz;		/* hardclock ticks per second */
-extern int	tick;		/* microseconds per tick */
+int	nullop(void *);
+
+#ifdef PPS_SYNC
+struct timespec;
+void	hardpps(struct timespec *, long);
+#endif
 
 #endif /* _SYS_SYSTM_H_ */

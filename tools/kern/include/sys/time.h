@@ -146,7 +146,11 @@ bintime2ns(const struct bintime *bt)
 	(tv)->tv_usec = (ts)->tv_nsec / 1000;				\
 } while (/* CONSTCOND */ 0)
 
-int	ratecheck(struct timeval *, const struct timeval *);
+/* Clocks, for clock_settime1(). */
+#define CLOCK_REALTIME		0
+#define CLOCK_VIRTUAL		1
+#define CLOCK_PROF		2
+#define CLOCK_MONOTONIC		3
 
 #include <sys/timevar.h>
 

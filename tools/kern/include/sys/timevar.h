@@ -1,7 +1,8 @@
 /*
  * Userland kernel environment: <sys/timevar.h>.
- * The clock readers and setters kern_tc.c provides, with NetBSD's
- * prototypes.
+ * NetBSD's declarations of the clock readers (kern_tc.c) and of the
+ * kern_time.c routines the project's code and tools use (the
+ * environment's kern_time.c implements them).
  */
 #ifndef _SYS_TIMEVAR_H_
 #define _SYS_TIMEVAR_H_
@@ -12,6 +13,7 @@ struct bintime;
 struct timespec;
 struct timeval;
 struct proc;
+struct lwp;
 
 /* Precise readers: read the hardware counter. */
 void	binuptime(struct bintime *);
@@ -29,14 +31,17 @@ void	getbintime(struct bintime *);
 void	getnanotime(struct timespec *);
 void	getmicrotime(struct timeval *);
 
-void	getbinboottime(struct bintime *);
-void	getnanoboottime(struct timespec *);
+void	adjtime1(const struct timeval *, struct timeval *, struct proc *);
+int	clock_settime1(struct proc *, clockid_t, const struct timespec *,
+	    bool);
+void	inittimecounter(void);
+int	ratecheck(struct timeval *, const struct timeval *);
+int	settime(struct proc *, struct timespec *);
+int	settimeofday1(const struct timeval *, bool, const void *,
+	    struct lwp *, bool);
 
 /* Whole seconds of realtime and of uptime, updated at each windup. */
 extern volatile time_t	time_second;
 extern volatile time_t	time_uptime;
-
-int	adjtime1(const struct timeval *, struct timeval *, struct proc *);
-int	settime(struct proc *, struct timespec *);
 
 #endif /* _SYS_TIMEVAR_H_ */

@@ -33,6 +33,8 @@ typedef uint64_t		u_quad_t;
 typedef __SIZE_TYPE__		size_t;
 typedef __PTRDIFF_TYPE__	ssize_t;
 typedef int64_t			time_t;
+typedef int			suseconds_t;
+typedef int			clockid_t;
 typedef int64_t			off_t;
 typedef int32_t			pid_t;
 typedef uint32_t		uid_t;
@@ -41,6 +43,8 @@ typedef long			register_t;
 typedef unsigned long		vaddr_t;
 typedef unsigned long		paddr_t;
 typedef unsigned long		vsize_t;
+
+typedef struct lwp		lwp_t;
 
 #ifndef __cplusplus
 typedef _Bool			bool;
