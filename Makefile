@@ -9,7 +9,8 @@
 #	make bench-netbsd	kern_tc.c's readers in a NetBSD rump kernel
 #	make tsan		kern_tc's readers under ThreadSanitizer (clang)
 #	make fuzz		libFuzzer targets (clang), FUZZ_SECONDS each
-#	make bench		replay every bundled trace, print the table
+#	make bench		replay every bundled trace, print and write the
+#				README's results
 #	make run		the main job: a bundled trace, side by side
 #
 # Each directory adds to the variables below in its own *.mk fragment:
@@ -20,10 +21,13 @@
 #   USRCS	userland library sources, into libsim.a
 #   PROGS	programs; for each P: P_SRCS, P_KERNEL (ts, nots or none)
 #   ATF_C_TESTS	tests/<dir>/<name> built from <name>.c (+ <name>_SRCS,
-#		<name>_KERNEL as for PROGS, default ts)
+#		<name>_KERNEL as for PROGS, default ts; <name>_LDFLAGS,
+#		e.g. -Wl,--wrap=sym for a test that stands in for a
+#		kernel function)
 #   ATF_SH_TESTS tests/<dir>/<name> from <name>.sh; @BINDIR@, @SRCDIR@
 #		and @TESTDIR@ are substituted
-#   FUZZERS	libFuzzer targets, like PROGS, built by "make fuzz" only
+#   FUZZERS	libFuzzer targets, like PROGS (+ <name>_LDFLAGS), built by
+#		"make fuzz" only
 
 .DEFAULT_GOAL :=	all
 SHELL :=		/bin/bash
@@ -122,7 +126,7 @@ $(O)/$(1): $(O)/u/$(1).o $$($(notdir $(1))_SRCS:%.c=$(O)/u/%.o) \
 	@mkdir -p $$(@D)
 	$$(CC) $$(SANFLAGS) -o $$@ $$(filter %.o,$$^) \
 	    -Wl,--start-group $$(call kernel_libs,$$(or $$($(notdir $(1))_KERNEL),ts)) \
-	    -Wl,--end-group $$(ATF_LIBS) $$(LDLIBS)
+	    -Wl,--end-group $$($(notdir $(1))_LDFLAGS) $$(ATF_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(ATF_C_TESTS),$(eval $(call atf_c_template,$(t))))
 
@@ -180,7 +184,7 @@ $(O)/fuzz/$(1): $$($(1)_SRCS:%.c=$(O)/u/%.o) \
 	$$(CC) $$(SANFLAGS) -fsanitize=fuzzer -o $$@ \
 	    $$($(1)_SRCS:%.c=$(O)/u/%.o) -Wl,--start-group \
 	    $$(call kernel_libs,$$(or $$($(1)_KERNEL),ts)) -Wl,--end-group \
-	    $$(LDLIBS)
+	    $$($(1)_LDFLAGS) $$(LDLIBS)
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_template,$(f))))
 
@@ -195,7 +199,8 @@ run: all
 	$(O)/bin/vmtsim tools/vmtsim/traces/steady.trace
 
 bench: all
-	tools/vmtsim/bench.sh $(O)/bin/vmtsim tools/vmtsim/traces
+	tools/vmtsim/bench.sh --readme README.md $(O)/bin/vmtsim \
+	    tools/vmtsim/traces
 
 clean:
 	rm -rf build

@@ -270,7 +270,7 @@ hlink() {
 	    -I"$REPO/sys" -I"$REPO/tools" -o "$out.tmp" "${srcs[@]}" \
 	    -Wl,--whole-archive "${archives[@]}" \
 	    "$RUMP/obj/dest.stage/usr/lib/librumpuser.a" \
-	    -Wl,--no-whole-archive -lpthread -ldl -lrt &&
+	    -Wl,--no-whole-archive -lpthread -ldl -lrt -lm &&
 	    mv "$out.tmp" "$out"
 }
 

@@ -140,9 +140,12 @@ void
 cm_apply(struct cm *m, const struct vmt_tsp_decision *dc)
 {
 	int64_t freq;
+	unsigned refused = 0;
 	bool touched = false;
 
-	if (dc->dc_set_freq) {
+	if (dc->dc_set_freq && m->refuse_freq) {
+		refused |= VMT_TSP_REFUSED_FREQ;
+	} else if (dc->dc_set_freq) {
 		/* The policy never asks for more than the kernel takes. */
 		freq = dc->dc_freq;
 		if (freq > FREQ_LIMIT)
@@ -158,7 +161,10 @@ cm_apply(struct cm *m, const struct vmt_tsp_decision *dc)
 	switch (dc->dc_action) {
 	case VMT_TSP_STEP:
 		m->off += (double)dc->dc_step_ns * 1e-9;
-		m->pending_us = 0;	/* a step zeroes the pending adjtime */
+		/* A step zeroes the pending adjtime and drops the window. */
+		m->pending_us = 0;
+		m->rate_us = 0;
+		m->adjustment = 0;
 		if (dc->dc_step_ns > 0)
 			m->fsteps++;
 		else
@@ -166,6 +172,10 @@ cm_apply(struct cm *m, const struct vmt_tsp_decision *dc)
 		touched = true;
 		break;
 	case VMT_TSP_SLEW:
+		if (m->refuse_slew) {
+			refused |= VMT_TSP_REFUSED_SLEW;
+			break;
+		}
 		m->pending_us = dc->dc_slew_us;
 		if (dc->dc_slew_us != 0)
 			m->slews++;
@@ -173,6 +183,10 @@ cm_apply(struct cm *m, const struct vmt_tsp_decision *dc)
 		break;
 	case VMT_TSP_NONE:
 		break;
+	}
+	if (refused != 0) {
+		vmt_tspolicy_refused(&m->pol, refused);
+		m->refused++;
 	}
 	if (dc->dc_stopcatchup)
 		m->stopcatchups++;
@@ -210,6 +224,9 @@ cm_take_sample(struct cm *m)
 	m->next_up = -1.0;
 	vmt_tspolicy_sample(&m->pol, &s, &dc);
 	cm_apply(m, &dc);
+	/* The policy's model of the kernel's slew is the kernel's. */
+	if (m->pol.tp_cfg.tc_enabled && m->pol.tp_km_pending_us != m->pending_us)
+		m->mirror_bad++;
 	if (getenv("CM_TRACE") != NULL)
 		fprintf(stderr, "t=%10.3f x=%12.3fus est=%12.3fus "
 		    "y=%10.4fppm f=%10.4fppm slew=%lldus next=%ums\n",

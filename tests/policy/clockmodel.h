@@ -22,8 +22,8 @@
  * True time t advances; the guest oscillator has a fractional frequency
  * error y (ppm offset plus a random walk); the kernel (sys/kern/kern_tc.c)
  * has an adjfreq correction f and the adjtime slew: pending us, at most
- * 5000 us of it folded into each second of uptime by ntp_update_second(),
- * replace semantics, zeroed by a step.  The model repeats kern_tc's
+ * 5000 us of it folded into each second of uptime, replace semantics; a
+ * step zeroes it and drops the second's window.  The model repeats kern_tc's
  * integer arithmetic: a fold of adj us sets the adjustment
  * A = a(1+f)/(1-a), a = adj/10^6, and tc_compute_scale() adds A + f to
  * the scale, which drives uptime and realtime alike (realtime = uptime +
@@ -89,6 +89,13 @@ struct cm {
 	/* Forced sample properties for outlier tests (one-shot). */
 	double	 force_width_ns;	/* > 0: next sample's width */
 	double	 force_bias_ns;		/* added to next sample's offset */
+
+	/* A kernel that refuses: tc_adjtime() / tc_adjfreq() fail. */
+	bool	 refuse_slew;
+	bool	 refuse_freq;
+	long	 refused;	/* refusals reported to the policy */
+	long	 mirror_bad;	/* samples after which the policy's
+				 * pending slew differed from ours */
 
 	/* Counters of what the policy did. */
 	long	 samples;

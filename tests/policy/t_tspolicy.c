@@ -635,6 +635,204 @@ ATF_TC_BODY(extreme_inputs, tc)
 	}
 }
 
+
+/* --- issue 12: extremes -------------------------------------------- */
+
+ATF_TC(uptime_40y);
+ATF_TC_HEAD(uptime_40y, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "after 40 years of uptime the policy "
+	    "still learns the frequency and keeps the offset (no absolute "
+	    "clamp on uptime)");
+}
+ATF_TC_BODY(uptime_40y, tc)
+{
+	struct cm_params par;
+	struct cm_stats st;
+	struct cm m;
+
+	cm_params_default(&par);
+	par.uptime0_s = 40.0 * 365.25 * 86400;
+	settle(&m, &par, 0);
+	/* The situation: uptime past 2^60 ns (36.5 years). */
+	ATF_REQUIRE(m.up * 1e9 > 1152921504606846976.0);
+	cm_run_until(&m, 3600);
+	cm_stats_start(&m, &st, 1 * MS, 0);
+	cm_run_until(&m, 3 * 3600);
+	report("uptime 40 y", &m, &st);
+	ATF_CHECK(llabs(m.pol.tp_freq_est - 100000 * PPB) < 1000 * PPB);
+	ATF_CHECK(cm_stats_rms(&st) <= 20 * US);
+	ATF_CHECK(st.max <= 100 * US);
+}
+
+ATF_TC_WITHOUT_HEAD(forward_step_inflight);
+ATF_TC_BODY(forward_step_inflight, tc)
+{
+	struct vmt_tsp_config cfg;
+	struct vmt_tspolicy p;
+	struct vmt_tsp_decision dc;
+	struct vmt_tsp_sample s = { -50000000, 30000, 10500000000LL, 100000 };
+
+	/*
+	 * step_threshold 1 ms; maxTimeLag 100 ms lets a guest 50 ms
+	 * behind be slewed.  One second later maxTimeLag is 0 and the
+	 * guest 2 ms behind, with 2.5 ms of the current second's fold
+	 * still to come: stepping "forward" by 2 - 2.5 ms would go back.
+	 */
+	default_config(&cfg);
+	cfg.tc_step_ns = 1000000;
+	vmt_tspolicy_init(&p, &cfg, 0);
+	vmt_tspolicy_sample(&p, &s, &dc);
+	ATF_REQUIRE_EQ(dc.dc_action, VMT_TSP_SLEW);
+	ATF_REQUIRE_EQ(dc.dc_slew_us, 50000);
+	s.ts_offset_ns = -2000000;
+	s.ts_uptime_ns = 11500000000LL;
+	s.ts_lag_us = 0;
+	vmt_tspolicy_sample(&p, &s, &dc);
+	ATF_CHECK_EQ(dc.dc_bsteps, 0U);
+	ATF_CHECK(dc.dc_action != VMT_TSP_STEP || dc.dc_step_ns > 0);
+	/* What the kernel still owes plus the new command: on time. */
+	if (dc.dc_action == VMT_TSP_SLEW)
+		ATF_CHECK(llabs(dc.dc_slew_us + 500) <= 1);
+}
+
+ATF_TC_WITHOUT_HEAD(no_clamped_step);
+ATF_TC_BODY(no_clamped_step, tc)
+{
+	static const int64_t behind[] = {
+		2335219200LL * 1000000000LL,	/* host in 2100 */
+		5490892800LL * 1000000000LL,	/* host in 2200 */
+		9000000000LL * 1000000000LL,	/* 285 years */
+	};
+	struct vmt_tsp_config cfg;
+	struct vmt_tspolicy p;
+	struct vmt_tsp_decision dc;
+	size_t i;
+
+	default_config(&cfg);
+	for (i = 0; i < sizeof(behind) / sizeof(behind[0]); i++) {
+		vmt_tspolicy_init(&p, &cfg, 0);
+		sample_at(&p, -behind[i], 5500000000LL, &dc);
+		ATF_CHECK_EQ(dc.dc_action, VMT_TSP_STEP);
+		ATF_CHECK_EQ_MSG(dc.dc_step_ns, behind[i], "step %lld for "
+		    "%lld", (long long)dc.dc_step_ns, (long long)behind[i]);
+	}
+	/* Beyond what an offset may be: not acted on at all. */
+	vmt_tspolicy_init(&p, &cfg, 0);
+	sample_at(&p, INT64_MIN, 5500000000LL, &dc);
+	ATF_CHECK_EQ(dc.dc_action, VMT_TSP_NONE);
+	ATF_CHECK_EQ(dc.dc_rejects, 1U);
+	sample_at(&p, INT64_MAX, 6500000000LL, &dc);
+	ATF_CHECK_EQ(dc.dc_action, VMT_TSP_NONE);
+	ATF_CHECK(!dc.dc_set_freq);
+}
+
+ATF_TC_WITHOUT_HEAD(split_slew);
+ATF_TC_BODY(split_slew, tc)
+{
+	/* TC_ADJTIME_MAX_US: the largest adjtime kern_tc takes. */
+	const int64_t kmax = (int64_t)1000000 * 86400 * 365;
+	struct vmt_tsp_config cfg;
+	struct vmt_tspolicy p;
+	struct vmt_tsp_decision dc;
+	int64_t up = 5500000000LL, ahead = 400LL * 86400 * 1000000000LL;
+	int i;
+
+	default_config(&cfg);
+	vmt_tspolicy_init(&p, &cfg, 0);
+	for (i = 0; i < 20; i++) {
+		sample_at(&p, ahead, up, &dc);
+		ATF_CHECK_EQ(dc.dc_action, VMT_TSP_SLEW);
+		ATF_CHECK_MSG(dc.dc_slew_us >= -kmax && dc.dc_slew_us < -kmax +
+		    20 * 5000, "slew %lld us", (long long)dc.dc_slew_us);
+		/* The model follows: 5 ms a second, whatever was asked. */
+		up += 2000000000LL;
+		ahead -= 2 * 5000000;
+	}
+	ATF_CHECK_EQ(p.tp_bsteps, 0U);
+	/* Behind by as much: stepped, not slewed. */
+	vmt_tspolicy_init(&p, &cfg, 0);
+	sample_at(&p, -400LL * 86400 * 1000000000LL, up, &dc);
+	ATF_CHECK_EQ(dc.dc_action, VMT_TSP_STEP);
+}
+
+
+ATF_TC(refused_model);
+ATF_TC_HEAD(refused_model, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a kernel refusing every slew and "
+	    "frequency for 10 minutes: the policy's model keeps what the "
+	    "kernel really has, and it synchronises once they are taken");
+}
+ATF_TC_BODY(refused_model, tc)
+{
+	struct cm_params par;
+	struct cm_stats st;
+	struct cm m;
+
+	cm_params_default(&par);
+	settle(&m, &par, 3600);
+	ATF_REQUIRE_EQ(m.mirror_bad, 0);
+	m.refuse_slew = m.refuse_freq = true;
+	cm_host_step(&m, 0.02);
+	cm_run_until(&m, m.t + 600);
+	/* The situation: the policy asked, and was refused. */
+	ATF_REQUIRE(m.refused > 0);
+	ATF_CHECK_EQ(m.mirror_bad, 0);
+	ATF_CHECK(m.pol.tp_refused >= (uint64_t)m.refused);
+	m.refuse_slew = m.refuse_freq = false;
+	cm_stats_start(&m, &st, 1 * MS, 600);
+	cm_run_until(&m, m.t + 3600);
+	report("refused 10 min", &m, &st);
+	ATF_CHECK(cm_stats_sync(&st) <= 600);
+	ATF_CHECK(st.max <= 100 * US);
+	ATF_CHECK_EQ(m.mirror_bad, 0);
+	ATF_CHECK_EQ(m.bsteps, 0);
+}
+
+
+/* The far end of every range: uptime near 2^63, offsets at the limit. */
+ATF_TC_WITHOUT_HEAD(extreme_ranges);
+ATF_TC_BODY(extreme_ranges, tc)
+{
+	struct vmt_tsp_config cfg;
+	struct vmt_tspolicy p;
+	struct vmt_tsp_decision dc;
+	struct vmt_tsp_sample s;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	int64_t offs[] = { 0, VMT_TSP_OFFSET_MAX, -VMT_TSP_OFFSET_MAX,
+	    VMT_TSP_OFFSET_MAX / 3, 1000, -2000000, 400LL * 86400000000000LL };
+	int n;
+
+	default_config(&cfg);
+	cfg.tc_allow_backward = true;
+	vmt_tspolicy_init(&p, &cfg, 0);
+	s.ts_uptime_ns = INT64_MAX - 1000LL * 1000000000LL;
+	for (n = 0; n < 20000; n++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		s.ts_offset_ns = offs[x % 7] + (int64_t)(x >> 40) % 1000;
+		if (s.ts_offset_ns > VMT_TSP_OFFSET_MAX)
+			s.ts_offset_ns = VMT_TSP_OFFSET_MAX;
+		s.ts_width_ns = (int64_t)(x >> 20) % 100000;
+		s.ts_lag_us = (x & 0x100) ? (uint32_t)(x >> 32) : 0;
+		if (s.ts_uptime_ns < INT64_MAX - 200000000LL)
+			s.ts_uptime_ns += (int64_t)(x % 200000000LL);
+		vmt_tspolicy_sample(&p, &s, &dc);
+		ATF_CHECK(dc.dc_slew_us >= -VMT_TSP_SLEW_MAX_US &&
+		    dc.dc_slew_us <= VMT_TSP_SLEW_MAX_US);
+		if (dc.dc_action == VMT_TSP_STEP)
+			ATF_CHECK(dc.dc_step_ns != 0);
+		if ((x & 0x3000) == 0x3000)
+			vmt_tspolicy_refused(&p, (unsigned)(x >> 50) & 3);
+		if ((x & 0x7c000) == 0)
+			vmt_tspolicy_event(&p,
+			    (enum vmt_tsp_event)((x >> 24) % 7), &dc);
+	}
+	ATF_CHECK(s.ts_uptime_ns > INT64_MAX - 200000000LL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
@@ -653,5 +851,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, outliers_rejected);
 	ATF_TP_ADD_TC(tp, config_valid);
 	ATF_TP_ADD_TC(tp, extreme_inputs);
+	ATF_TP_ADD_TC(tp, uptime_40y);
+	ATF_TP_ADD_TC(tp, forward_step_inflight);
+	ATF_TP_ADD_TC(tp, no_clamped_step);
+	ATF_TP_ADD_TC(tp, split_slew);
+	ATF_TP_ADD_TC(tp, refused_model);
+	ATF_TP_ADD_TC(tp, extreme_ranges);
 	return atf_no_error();
 }

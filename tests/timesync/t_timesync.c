@@ -1,10 +1,7 @@
 /*
  * End-to-end tests of the time-sync module (issues 4 and 7): the real
  * kern_tc.c, vmt(4) transport and vmt_timesync.c on the userland
- * kernel environment, against the simulated VMware host.
- *
- * Offsets are measured here, by the test: guest nanotime() minus the
- * true host time, never the module's own estimate.
+ * kernel environment, against the simulated VMware host (h_timesync.h).
  */
 
 #include <atf-c.h>
@@ -18,199 +15,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "kenv.h"
-#include "vmthost/vmthost.h"
-#include "vmthost/vmt_kenv.h"
-
-#define NS		1000000000LL
-#define US		1000LL
-#define MS		1000000LL
-#define LIMIT_NS	MS		/* the sync limit, 1 ms */
-
-struct world {
-	struct vmthost	*w_host;
-	struct vmt_softc *w_sc;
-	int		w_tc;		/* counter id */
-	int64_t		w_host_off;	/* host clock steps so far */
-	double		w_ppm;		/* base oscillator error */
-	double		w_walk;		/* random-walk part, fractional */
-	double		w_wander;	/* per-second std-dev of the walk */
-	uint64_t	w_rng;		/* splitmix64 state */
-};
-
-static struct world W;
-
-static uint64_t
-rng_next(void)
-{
-	uint64_t z = (W.w_rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double
-rng_normal(void)
-{
-	double u1 = ((double)(rng_next() >> 11) + 1) / 9007199254740993.0;
-	double u2 = (double)(rng_next() >> 11) / 9007199254740992.0;
-
-	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-}
-
-static int64_t
-host_true(void *arg)
-{
-	(void)arg;
-	return VMTHOST_EPOCH_2026 + kenv_now() + W.w_host_off;
-}
-
-static int64_t
-offset_ns(void)
-{
-	struct timespec ts;
-
-	nanotime(&ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec - host_true(NULL);
-}
-
-static int64_t
-sysctl_i(const char *name)
-{
-	int64_t v = -12345;
-
-	ATF_REQUIRE_EQ_MSG(kenv_sysctl_getint(name, &v), 0, "%s", name);
-	return v;
-}
-
-/* Clock adjustments of any kind made so far, counted by kern_tc. */
-static int64_t
-adjustments(void)
-{
-	return sysctl_i("kern.timecounter.steps") +
-	    sysctl_i("kern.timecounter.adjtimes") +
-	    sysctl_i("kern.timecounter.adjfreqs");
-}
-
-struct setup {
-	double		ppm;
-	double		wander;
-	int64_t		offset_ns;	/* guest - host at boot */
-	int64_t		jitter_ns;	/* host read latency spread */
-	bool		synctime;
-	bool		gui_options;
-	bool		attach;
-};
-
-static void
-world_boot(const struct setup *s)
-{
-	struct vmthost_config hc;
-	struct timespec ts;
-	int64_t t;
-
-	memset(&W, 0, sizeof(W));
-	W.w_rng = 42;
-	W.w_ppm = s->ppm;
-	W.w_wander = s->wander;
-	kenv_boot(100);
-	W.w_tc = kenv_counter_create("tsc", 2000000000, 32, 1000, s->ppm);
-	ATF_REQUIRE_EQ(kenv_sysctl_setint("kern.timecounter.timestepwarnings",
-	    1), 0);
-	t = VMTHOST_EPOCH_2026 + s->offset_ns;
-	ts.tv_sec = t / NS;
-	ts.tv_nsec = t % NS;
-	tc_setclock(&ts);
-
-	vmthost_config_default(&hc);
-	hc.seed = 7;
-	hc.latency_ns = 1 * US;
-	hc.jitter_ns = s->jitter_ns;
-	hc.tsc_hz = 2000000000;
-	hc.max_time_lag_us = 1000000;
-	hc.synctime = s->synctime;
-	hc.gui_options = s->gui_options;
-	W.w_host = vmthost_create(&hc);
-	ATF_REQUIRE(W.w_host != NULL);
-	vmthost_set_clock(W.w_host, host_true, NULL);
-	if (s->attach) {
-		W.w_sc = vmt_kenv_attach(0);
-		ATF_REQUIRE(W.w_sc != NULL);
-	}
-}
-
-static void
-setup_default(struct setup *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->ppm = 100;
-	s->offset_ns = 100 * MS;
-	s->jitter_ns = 10 * US;
-	s->synctime = true;
-	s->gui_options = true;
-	s->attach = true;
-}
-
-/* Run one second of true time, letting the oscillator wander. */
-static void
-run_second(void)
-{
-	if (W.w_wander > 0) {
-		W.w_walk += W.w_wander * rng_normal();
-		kenv_counter_set_ppm(W.w_tc, W.w_ppm + W.w_walk * 1e6);
-	}
-	kenv_run_for(NS);
-}
-
-/* Offset statistics over a run. */
-struct stats {
-	int64_t		last_bad;	/* last second |offset| > limit */
-	double		sumsq;
-	int64_t		max;
-	int64_t		n;
-};
-
-static void
-run_measure(int64_t seconds, int64_t from_s, struct stats *st)
-{
-	int64_t i, o, t;
-
-	for (i = 0; i < seconds; i++) {
-		run_second();
-		o = offset_ns();
-		t = kenv_now() / NS;
-		if (llabs(o) > LIMIT_NS)
-			st->last_bad = t;
-		if (t >= from_s) {
-			st->sumsq += (double)o * (double)o;
-			st->max = llabs(o) > st->max ? llabs(o) : st->max;
-			st->n++;
-		}
-	}
-}
-
-/* How long, in 100 ms steps, until |offset| < limit; -1 if not in max. */
-static int64_t
-time_to_sync(int64_t max_ns)
-{
-	int64_t t;
-
-	for (t = 0; t <= max_ns; t += 100 * MS) {
-		if (llabs(offset_ns()) < LIMIT_NS)
-			return t;
-		kenv_run_for(100 * MS);
-	}
-	return -1;
-}
-
-static void
-suspend_for(int64_t ns)
-{
-	kenv_suspend();
-	kenv_run_for(ns);
-	kenv_resume();
-}
+#include "h_timesync.h"
 
 ATF_TC(steady_24h);
 ATF_TC_HEAD(steady_24h, tc)
@@ -516,7 +321,8 @@ ATF_TC_BODY(sysctl_validation, tc)
 		"samples", "rejected", "slews", "steps_forward",
 		"steps_backward", "resumes_message", "resumes_checkpoint",
 		"resumes_discontinuity", "offset_ns", "last_sync", "host_flag",
-		"guioptions", "enabled", "locked", "freq_ppb",
+		"guioptions", "enabled", "locked", "freq_ppb", "unconfirmed",
+		"refused", "no_time",
 	};
 	struct setup s;
 	char buf[32], name[96];

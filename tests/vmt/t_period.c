@@ -130,8 +130,9 @@ ATF_TC_BODY(period_validation, tc)
 
 /*
  * The guest sleeps (pmf suspend; its counters stop) for an hour: on
- * resume the driver reports it, and the clock is right within a tick,
- * without waiting for the host or a poll to notice.
+ * resume the driver reports it, and the clock is right within 2 s
+ * (issue 12: a jump of host time is believed once reads spread over
+ * half a second agree), without waiting for the host to notice.
  */
 ATF_TC_WITHOUT_HEAD(pmf_resume_syncs);
 ATF_TC_BODY(pmf_resume_syncs, tc)
@@ -151,7 +152,7 @@ ATF_TC_BODY(pmf_resume_syncs, tc)
 	kenv_resume();
 	ATF_CHECK(offset_ns(h) < -3599 * H_S);
 	ATF_REQUIRE(kenv_pmf_resume());
-	kenv_run_for(10 * H_MS);
+	kenv_run_for(2 * H_S);
 	ATF_CHECK_MSG(abs64(offset_ns(h)) < 1 * H_MS, "offset %lld ns",
 	    (long long)offset_ns(h));
 	ATF_CHECK_EQ(get("machdep.vmt0.timesync.stats.resumes_message"),

@@ -12,3 +12,6 @@ $(O)/u/tests/vmtsim/t_trace.o: EXTRA_UCFLAGS += -DSRCDIR='"$(CURDIR)"'
 ATF_SH_TESTS +=		tests/vmtsim/t_vmtsim
 $(O)/tests/vmtsim/t_vmtsim: $(O)/bin/vmtsim $(O)/bin/vmtsim-guest \
     $(O)/bin/vmtsim-guest-nots
+
+# The simulated host's noise model and the oracle.
+ATF_C_TESTS +=		tests/vmtsim/t_noise

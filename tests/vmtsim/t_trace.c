@@ -67,7 +67,8 @@ __lsan_default_suppressions(void)
 
 static const char *const bundled[] = {
 	"steady", "suspend", "cpt-suspend", "host-disabled", "guest-ahead",
-	"host-step", "thermal", "vmotion", "year", NULL
+	"host-step", "thermal", "vmotion", "year", "noise-read", "noise-call",
+	"noise-stall", "host-clock", "catchup", "lag", NULL
 };
 
 static char errbuf[1024];
@@ -154,7 +155,7 @@ ATF_TC_BODY(bundled_traces_parse, tc)
 		n++;
 	}
 	closedir(d);
-	ATF_CHECK(n >= 9);
+	ATF_CHECK(n >= 15);
 }
 
 ATF_TC(bundled_traces_content);
@@ -177,7 +178,17 @@ ATF_TC_BODY(bundled_traces_content, tc)
 	ATF_CHECK_EQ(h->osc_ppm, 100);
 	ATF_CHECK_EQ(h->osc_wander, 1e-9);
 	ATF_CHECK_EQ(h->initial_offset_s, 0.1);
-	ATF_CHECK_EQ(h->jitter_us, 5);
+	/* The realistic noise block, not the obsolete jitter. */
+	ATF_CHECK_EQ(h->jitter_us, 0);
+	ATF_CHECK_EQ(h->read_error_us, 5);
+	ATF_CHECK_EQ(h->read_outlier_prob, 1e-4);
+	ATF_CHECK_EQ(h->read_outlier_us, 100);
+	ATF_CHECK_EQ(h->call_us, 10);
+	ATF_CHECK_EQ(h->call_jitter_us, 5);
+	ATF_CHECK_EQ(h->call_asym, 0.2);
+	ATF_CHECK_EQ(h->stall_prob, 1e-4);
+	ATF_CHECK_EQ(h->stall_ms, 1);
+	ATF_CHECK_EQ(h->stall_max_ms, 500);
 	ATF_CHECK_EQ(h->osc_hz, TRACE_DEF_OSC_HZ);
 	ATF_CHECK_EQ(h->osc_bits, 32);
 	ATF_CHECK_EQ(h->max_time_lag_us, TRACE_DEF_MAX_TIME_LAG_US);
@@ -357,6 +368,22 @@ static const struct broken {
 	{ REC "sample 1 2\ncounter_hz 3000\n", 4, "after the first sample" },
 	{ REC "sample 1 2 3 4\n", 3, "unexpected argument" },
 	{ V1 "\n", 2, "no kind" },
+	/* The noise model and its limits. */
+	{ SCN "read_error_us -1\n", 4, "out of range" },
+	{ SCN "read_outlier_prob 1.5\n", 4, "out of range" },
+	{ SCN "call_asym 1.01\n", 4, "out of range" },
+	{ SCN "stall_ms 10\nstall_max_ms 5\nat 1 rate 1\n", 6,
+	    "stall_max_ms 5 is below stall_ms 10" },
+	{ SCN "jitter_us 5\ncall_asym 0.1\n", 5, "jitter_us cannot be combined" },
+	{ SCN "catchup_ppm 400000\n", 4, "out of range" },
+	{ REC "host_ppm 5\n", 3, "not allowed in a recording" },
+	{ REC "read_error_us 5\njitter_us 1\n", 4,
+	    "jitter_us is not allowed in a recording" },
+	{ SCN "at 1 host_slew 2000\n", 4, "out of range" },
+	{ SCN "at 1 host_slew 1 ppm=0\n", 4, "out of range" },
+	{ SCN "at 1 host_slew 1 rate=5\n", 4, "unknown key" },
+	{ SCN "at 1 cpt channel=tclo dir=send step=status\n", 4,
+	    "a send has no status step" },
 };
 
 ATF_TC(broken_traces);
@@ -477,7 +504,7 @@ static const char every_event[] =
     "at 23 tclo Capabilities_Register#x  # comment\n"
     "at 24 checkbox 0\n"
     "at 25 checkbox 1 push=0\n"
-    "at 26 cpt channel=tclo dir=send step=status count=3\n"
+    "at 26 cpt channel=tclo dir=recv step=status count=3\n"
     "at 27 drop 2\n"
     "at 28 poweroff\n";
 
@@ -536,7 +563,7 @@ ATF_TC_BODY(every_event_parses, tc)
 	ATF_CHECK_EQ(ev.u.checkbox.push, 0);
 	NEXT(TRACE_EV_CPT);
 	ATF_CHECK_EQ(ev.u.cpt.chan, TRACE_CHAN_TCLO);
-	ATF_CHECK_EQ(ev.u.cpt.dir, TRACE_DIR_SEND);
+	ATF_CHECK_EQ(ev.u.cpt.dir, TRACE_DIR_RECV);
 	ATF_CHECK_EQ(ev.u.cpt.step, TRACE_STEP_STATUS);
 	ATF_CHECK_EQ(ev.u.cpt.count, 3);
 	NEXT(TRACE_EV_DROP);
@@ -555,7 +582,7 @@ ev_string(const struct scn_seg *seg)
 {
 	static const char *const names[] = { "?", "TCLO", "HOST_STEP",
 	    "RATE", "CHECKBOX", "CPT", "DROP", "SUSPEND", "RESUME", "FREEZE",
-	    "THAW", "SAMPLE", "POWEROFF" };
+	    "THAW", "SAMPLE", "POWEROFF", "HOST_SLEW" };
 	static char buf[1024];
 	size_t i, n = 0;
 
@@ -564,7 +591,7 @@ ev_string(const struct scn_seg *seg)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s%s%s",
 		    i ? " " : "", names[seg->ev[i].type],
 		    seg->ev[i].type == SCN_EV_TCLO ? ":" : "",
-		    seg->ev[i].tclo);
+		    seg->ev[i].tclo != NULL ? seg->ev[i].tclo : "");
 	}
 	return buf;
 }
@@ -1107,9 +1134,186 @@ ATF_TC_BODY(year_streams_flat, tc)
 	    "heap grew from %zu to %zu", before.uordblks, peak);
 }
 
+ATF_TC(noise_directives);
+ATF_TC_HEAD(noise_directives, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr",
+	    "The noise directives parse, with their defaults when absent");
+}
+ATF_TC_BODY(noise_directives, tc)
+{
+	static const char text[] = SCN "read_error_us 5\nread_outlier_prob "
+	    "1e-3\nread_outlier_us 100\ncall_us 20\ncall_jitter_us 7\n"
+	    "call_asym -0.5\nstall_prob 0.01\nstall_ms 2\nstall_max_ms 300\n"
+	    "host_ppm -20\nhost_wander 1e-8\ncatchup_ppm 50000\n"
+	    "catchup_max_s 30\n";
+	const struct trace_header *h;
+	const struct scn_info *in;
+	struct trace *t;
+	struct scn *s;
+
+	t = trace_open_mem(SCN, sizeof(SCN) - 1, "mem", errbuf,
+	    sizeof(errbuf));
+	ATF_REQUIRE_MSG(t != NULL, "%s", errbuf);
+	h = trace_header(t);
+	ATF_CHECK_EQ(h->read_error_us, 0);
+	ATF_CHECK_EQ(h->call_us, TRACE_DEF_CALL_US);
+	ATF_CHECK_EQ(h->call_asym, 0);
+	ATF_CHECK_EQ(h->stall_prob, 0);
+	ATF_CHECK_EQ(h->stall_max_ms, TRACE_DEF_STALL_MAX_MS);
+	ATF_CHECK_EQ(h->catchup_ppm, 0);
+	ATF_CHECK_EQ(h->catchup_max_s, TRACE_DEF_CATCHUP_MAX_S);
+	trace_close(t);
+
+	s = scn_mem(text, NULL);
+	in = scn_info(s);
+	ATF_CHECK_EQ(in->read_error_us, 5);
+	ATF_CHECK_EQ(in->read_outlier_prob, 1e-3);
+	ATF_CHECK_EQ(in->read_outlier_us, 100);
+	ATF_CHECK_EQ(in->call_us, 20);
+	ATF_CHECK_EQ(in->call_jitter_us, 7);
+	ATF_CHECK_EQ(in->call_asym, -0.5);
+	ATF_CHECK_EQ(in->stall_prob, 0.01);
+	ATF_CHECK_EQ(in->stall_ms, 2);
+	ATF_CHECK_EQ(in->stall_max_ms, 300);
+	ATF_CHECK_EQ(in->host_wander, 1e-8);
+	ATF_CHECK_EQ(in->catchup_ppm, 50000);
+	ATF_CHECK_EQ(in->catchup_max_ns, 30 * NS);
+	scn_close(s);
+}
+
+ATF_TC(meta_limit);
+ATF_TC_HEAD(meta_limit, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr",
+	    "At most TRACE_MAX_META meta lines are kept; later ones are free");
+}
+ATF_TC_BODY(meta_limit, tc)
+{
+	char *buf;
+	size_t n = 0, cap = 64 * 1024;
+	int i;
+
+	ATF_REQUIRE((buf = malloc(cap)) != NULL);
+	n += (size_t)snprintf(buf + n, cap - n, REC);
+	for (i = 0; i < TRACE_MAX_META; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "meta line %d\n", i);
+	n += (size_t)snprintf(buf + n, cap - n, "sample 1 2\n");
+	for (i = 0; i < 1000; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "meta after %d\n", i);
+	ATF_CHECK_MSG(parse_mem(buf, n) == 0, "%s", errbuf);
+	n = (size_t)snprintf(buf, cap, REC);
+	for (i = 0; i <= TRACE_MAX_META; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "meta line %d\n", i);
+	ATF_CHECK(parse_mem(buf, n) != 0);
+	ATF_CHECK_MSG(strstr(errbuf, "more than 256 lines") != NULL, "%s",
+	    errbuf);
+	free(buf);
+}
+
+ATF_TC(escaped_messages);
+ATF_TC_HEAD(escaped_messages, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr",
+	    "Bytes outside printable ASCII are escaped in every message");
+}
+ATF_TC_BODY(escaped_messages, tc)
+{
+	static const char text[] = SCN "at 1 \033[2J\x7f\xff 1\n";
+	char out[64];
+	const char *c;
+
+	ATF_CHECK(parse_mem(text, sizeof(text) - 1) != 0);
+	ATF_CHECK_MSG(strstr(errbuf, "'\\x1b[2J\\x7f\\xff'") != NULL, "%s",
+	    errbuf);
+	for (c = errbuf; *c != '\0'; c++)
+		ATF_CHECK((unsigned char)*c >= 0x20 && *c != 0x7f);
+	ATF_CHECK_STREQ(trace_escape(out, sizeof(out), "a\\b\n"),
+	    "a\\\\b\\x0a");
+	/* Truncated, but never in the middle of an escape. */
+	ATF_CHECK_STREQ(trace_escape(out, 6, "ab\001cd"), "ab");
+}
+
+ATF_TC(host_clock_model);
+ATF_TC_HEAD(host_clock_model, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr",
+	    "The host clock runs at host_ppm and host_slew moves it exactly");
+}
+ATF_TC_BODY(host_clock_model, tc)
+{
+	struct scn_seg seg;
+	struct scn *s;
+	double off = 0;
+	int64_t at3 = 0, at10 = 0, at20 = 0;
+
+	/* 10 ppm slow; +1 ms at 500 ppm from 3.5 s: 0.25 ms, then 0.5 ms
+	 * per second until 5 s, where 0.25 ms is left for second 5. */
+	s = scn_mem(V1 "kind scenario\nduration_s 20\nhost_ppm -10\n"
+	    "at 3.5 host_slew 0.001\nat 10 freeze 2\n", NULL);
+	while (next_seg(s, &seg) > 0) {
+		ATF_CHECK_MSG(fabs(seg.host_off_ns - off) < 1e-3,
+		    "segment at %lld: %.3f != %.3f", (long long)seg.t0_ns,
+		    seg.host_off_ns, off);
+		off += (double)(seg.t1_ns - seg.t0_ns) * seg.host_ppm * 1e-6;
+		/* While the slew runs, no segment crosses a second. */
+		if (seg.t0_ns >= 3 * NS && seg.t0_ns < 6 * NS)
+			ATF_CHECK(seg.t1_ns <= (seg.t0_ns / NS + 1) * NS);
+		if (seg.t1_ns == 3 * NS)
+			at3 = scn_host_offset_ns(s);
+		if (seg.t1_ns == 10 * NS)
+			at10 = scn_host_offset_ns(s);
+		if (seg.t1_ns == 20 * NS)
+			at20 = scn_host_offset_ns(s);
+	}
+	ATF_CHECK_EQ(at3, -30000);
+	ATF_CHECK_EQ(at10, -100000 + 1000000);
+	ATF_CHECK_EQ(at20, -200000 + 1000000);
+	scn_close(s);
+}
+
+ATF_TC(host_wander_statistics);
+ATF_TC_HEAD(host_wander_statistics, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr",
+	    "host_wander walks the host's rate by its sd per second");
+}
+ATF_TC_BODY(host_wander_statistics, tc)
+{
+	struct scn_seg seg;
+	struct scn *s;
+	double prev = 0, d, sum2 = 0;
+	int n = 0;
+
+	s = scn_mem(V1 "kind scenario\nduration_s 20001\nhost_wander 1e-7\n",
+	    NULL);
+	while (next_seg(s, &seg) > 0) {
+		if (seg.t0_ns > 0) {
+			d = (seg.host_ppm - prev) * 1e-6;
+			sum2 += d * d;
+			n++;
+		}
+		prev = seg.host_ppm;
+	}
+	scn_close(s);
+	ATF_REQUIRE(n > 19000);
+	ATF_CHECK_MSG(fabs(sqrt(sum2 / n) / 1e-7 - 1) < 0.05, "sd %g",
+	    sqrt(sum2 / n));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
+	ATF_TP_ADD_TC(tp, noise_directives);
+	ATF_TP_ADD_TC(tp, meta_limit);
+	ATF_TP_ADD_TC(tp, escaped_messages);
+	ATF_TP_ADD_TC(tp, host_clock_model);
+	ATF_TP_ADD_TC(tp, host_wander_statistics);
 	ATF_TP_ADD_TC(tp, bundled_traces_parse);
 	ATF_TP_ADD_TC(tp, bundled_traces_content);
 	ATF_TP_ADD_TC(tp, bundled_traces_model);

@@ -32,7 +32,7 @@ struct kenv_pmf_dev {
 	bool		(*kp_shutdown)(device_t, int);
 };
 
-/* In creation order; destroyed devices leave a hole. */
+/* In creation order; a destroyed device's slot is closed up. */
 static struct kenv_pmf_dev kenv_pmf_devs[KENV_PMF_MAXDEV];
 static unsigned		kenv_pmf_ndevs;
 
@@ -63,13 +63,22 @@ kenv_pmf_device_created(device_t dev)
 	kenv_pmf_devs[kenv_pmf_ndevs++].kp_dev = dev;
 }
 
+/*
+ * The slot is removed, not left empty: a harness that attaches and
+ * detaches a driver again and again (a fuzzer) never runs out.
+ */
 void
 kenv_pmf_device_destroyed(device_t dev)
 {
 	struct kenv_pmf_dev *kp = kenv_pmf_lookup(dev);
+	unsigned i;
 
-	if (kp != NULL)
-		memset(kp, 0, sizeof(*kp));
+	if (kp == NULL)
+		return;
+	i = (unsigned)(kp - kenv_pmf_devs);
+	memmove(kp, kp + 1, (kenv_pmf_ndevs - i - 1) * sizeof(*kp));
+	kenv_pmf_ndevs--;
+	memset(&kenv_pmf_devs[kenv_pmf_ndevs], 0, sizeof(*kp));
 }
 
 bool

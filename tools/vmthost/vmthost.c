@@ -13,6 +13,7 @@
  */
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,16 @@
 #include "vmthost.h"
 
 #define NCHAN		8	/* channel slots */
-#define NFAULT		16	/* pending fault rules */
 #define NANSWER		8	/* RPCI answer overrides */
+/* Tail index of the Pareto parts of the noise model, and their cap. */
+#define PARETO_ALPHA	1.5
+#define OUTLIER_CAP	1000
+
+/* Stream selectors of the noise model, xored into the seed. */
+#define CALL_STREAM	0x63616c6c2d6a6974ULL	/* "call-jit" */
+#define READ_STREAM	0x726561642d657272ULL	/* "read-err" */
+#define OUTL_STREAM	0x6f75746c6965722dULL	/* "outlier-" */
+#define STALL_STREAM	0x7374616c6c2d2d2dULL	/* "stall---" */
 #define MSG_MAX		65536	/* longest message the host accepts */
 
 struct hmsg {
@@ -70,21 +79,28 @@ struct vmthost {
 	struct vmthost_config cfg;
 	struct vmthost_timesrc ts;	/* the guest's time base */
 	uint64_t	rng;
+	uint64_t	rs_call, rs_read, rs_outl, rs_stall; /* noise streams */
+	double		read_spare;	/* rs_read's second normal deviate */
+	bool		read_have_spare;
 	vmthost_clock_fn clock;
 	void		*clock_arg;
+	struct vmthost_hooks hooks;
+	struct vmthost_noise_stats nst;
 	struct hchan	chans[NCHAN];
 	uint16_t	next_id;	/* data ids */
-	/* TCLO. */
-	struct hmsg	*tq;		/* queue, head first */
-	size_t		tq_n, tq_cap;
+	/* TCLO: a queue of tq_n messages from tq[tq_head]. */
+	struct hmsg	*tq;
+	size_t		tq_head, tq_n, tq_cap;
 	struct hmsg	outstanding;	/* last command acknowledged */
 	bool		has_outstanding;
 	unsigned	drop_tclo;
 	/* Faults. */
-	struct fault	faults[NFAULT];
+	struct fault	*faults;
+	size_t		nfaults, faultcap;
 	unsigned	refuse[2];
 	bool		poweroff;
 	int64_t		cpt_suspend_ns;
+	int64_t		cpt_wake_at;	/* 0: none */
 	/* RPCI answers. */
 	char		*ans_prefix[NANSWER];
 	char		*ans_reply[NANSWER];
@@ -100,21 +116,82 @@ struct vmthost {
 
 static struct vmthost *vmthost_cur;
 
+/* The guest's time base, and letting ns of it pass (vmthost.h). */
+static int64_t
+ts_now(struct vmthost *h)
+{
+	return (*h->ts.ts_now)(h->ts.ts_arg);
+}
+
+static void
+ts_delay(struct vmthost *h, int64_t ns)
+{
+	(*h->ts.ts_delay)(h->ts.ts_arg, ns);
+}
+
 /* splitmix64: small, seedable, good enough for latencies and cookies. */
 static uint64_t
-rng_next(struct vmthost *h)
+sm_next(uint64_t *st)
 {
-	uint64_t z = (h->rng += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*st += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
 }
 
+static uint64_t
+rng_next(struct vmthost *h)
+{
+	return sm_next(&h->rng);
+}
+
 static int64_t
 rng_below(struct vmthost *h, int64_t n)
 {
 	return n <= 0 ? 0 : (int64_t)(rng_next(h) % (uint64_t)n);
+}
+
+/* Uniform in (0, 1]: never 0, so that logs and powers stay finite. */
+static double
+sm_uniform(uint64_t *st)
+{
+	return (double)((sm_next(st) >> 11) + 1) * 0x1.0p-53;
+}
+
+/* Box-Muller; the second deviate of each pair is kept for the next. */
+static double
+sm_normal(uint64_t *st, double *spare, bool *have)
+{
+	double u1, u2, m, s, c;
+
+	if (*have) {
+		*have = false;
+		return *spare;
+	}
+	u1 = sm_uniform(st);
+	u2 = sm_uniform(st);
+	m = sqrt(-2.0 * log(u1));
+	sincos(2.0 * M_PI * u2, &s, &c);
+	*spare = m * s;
+	*have = true;
+	return m * c;
+}
+
+/* Round to the nearest integer, halves away from 0 (llround, cheaper). */
+static inline int64_t
+rnd(double x)
+{
+	return (int64_t)(x >= 0 ? x + 0.5 : x - 0.5);
+}
+
+/* scale * U^(-1/alpha): at least scale, at most cap. */
+static int64_t
+sm_pareto(uint64_t *st, int64_t scale, int64_t cap)
+{
+	double x = (double)scale * pow(sm_uniform(st), -1.0 / PARETO_ALPHA);
+
+	return x >= (double)cap ? cap : rnd(x);
 }
 
 static void *
@@ -165,6 +242,7 @@ vmthost_config_default(struct vmthost_config *cfg)
 	cfg->hb = true;
 	cfg->cookies = true;
 	cfg->reset_on_open = true;
+	cfg->read_at = -1;
 }
 
 struct vmthost *
@@ -183,6 +261,10 @@ vmthost_create_timesrc(const struct vmthost_config *cfg,
 	else
 		vmthost_config_default(&h->cfg);
 	h->rng = h->cfg.seed;
+	h->rs_call = h->cfg.seed ^ CALL_STREAM;
+	h->rs_read = h->cfg.seed ^ READ_STREAM;
+	h->rs_outl = h->cfg.seed ^ OUTL_STREAM;
+	h->rs_stall = h->cfg.seed ^ STALL_STREAM;
 	h->next_id = 1;
 	vmthost_cur = h;
 	return h;
@@ -199,8 +281,9 @@ vmthost_destroy(struct vmthost *h)
 		hmsg_free(&h->chans[i].reply);
 	}
 	for (i = 0; i < h->tq_n; i++)
-		hmsg_free(&h->tq[i]);
+		hmsg_free(&h->tq[h->tq_head + i]);
 	free(h->tq);
+	free(h->faults);
 	hmsg_free(&h->outstanding);
 	for (i = 0; i < NANSWER; i++) {
 		free(h->ans_prefix[i]);
@@ -226,7 +309,22 @@ vmthost_now(struct vmthost *h)
 {
 	if (h->clock != NULL)
 		return (*h->clock)(h->clock_arg);
-	return h->cfg.epoch_ns + (*h->ts.ts_now)(h->ts.ts_arg);
+	return h->cfg.epoch_ns + ts_now(h);
+}
+
+void
+vmthost_set_hooks(struct vmthost *h, const struct vmthost_hooks *hk)
+{
+	if (hk != NULL)
+		h->hooks = *hk;
+	else
+		memset(&h->hooks, 0, sizeof(h->hooks));
+}
+
+const struct vmthost_noise_stats *
+vmthost_noise_stats(const struct vmthost *h)
+{
+	return &h->nst;
 }
 
 void
@@ -258,13 +356,34 @@ tq_insert(struct vmthost *h, size_t at, const void *data, size_t len)
 		h->st.tclo_dropped++;
 		return;
 	}
-	if (h->tq_n == h->tq_cap) {
-		h->tq_cap = h->tq_cap ? 2 * h->tq_cap : 16;
-		h->tq = xrealloc(h->tq, h->tq_cap * sizeof(*h->tq));
+	if (at == 0 && h->tq_head > 0) {
+		/* In front of the head: room is there. */
+		h->tq[--h->tq_head] = hmsg_make(data, len);
+		h->tq_n++;
+		return;
 	}
-	memmove(&h->tq[at + 1], &h->tq[at], (h->tq_n - at) * sizeof(*h->tq));
+	if (h->tq_head + h->tq_n == h->tq_cap) {
+		if (h->tq_head > 0) {
+			memmove(&h->tq[0], &h->tq[h->tq_head],
+			    h->tq_n * sizeof(*h->tq));
+			h->tq_head = 0;
+		} else {
+			h->tq_cap = h->tq_cap ? 2 * h->tq_cap : 16;
+			h->tq = xrealloc(h->tq, h->tq_cap * sizeof(*h->tq));
+		}
+	}
+	at += h->tq_head;
+	memmove(&h->tq[at + 1], &h->tq[at],
+	    (h->tq_head + h->tq_n - at) * sizeof(*h->tq));
 	h->tq[at] = hmsg_make(data, len);
 	h->tq_n++;
+}
+
+/* The queue's head; only when it is not empty. */
+static struct hmsg *
+tq_first(struct vmthost *h)
+{
+	return &h->tq[h->tq_head];
 }
 
 static void
@@ -272,11 +391,12 @@ tq_pop(struct vmthost *h, struct hmsg *out)
 {
 	assert(h->tq_n > 0);
 	if (out != NULL)
-		*out = h->tq[0];
+		*out = *tq_first(h);
 	else
-		hmsg_free(&h->tq[0]);
-	h->tq_n--;
-	memmove(&h->tq[0], &h->tq[1], h->tq_n * sizeof(*h->tq));
+		hmsg_free(tq_first(h));
+	h->tq_head++;
+	if (--h->tq_n == 0)
+		h->tq_head = 0;
 }
 
 void
@@ -301,7 +421,7 @@ vmthost_tclo_pending(const struct vmthost *h)
 static void
 tq_push_reset(struct vmthost *h)
 {
-	if (h->tq_n > 0 && strcmp(h->tq[0].data, VM_TCLO_RESET) == 0)
+	if (h->tq_n > 0 && strcmp(tq_first(h)->data, VM_TCLO_RESET) == 0)
 		return;
 	tq_insert(h, 0, VM_TCLO_RESET, strlen(VM_TCLO_RESET));
 }
@@ -317,14 +437,19 @@ vmthost_inject(struct vmthost *h, enum vmthost_chan chan,
 
 	assert((status & VM_RPC_REPLY_SUCCESS) == 0);
 	assert(!(dir == VMTHOST_SEND && step == VMTHOST_STEP_STATUS));
-	for (i = 0; i < NFAULT; i++) {
-		if (h->faults[i].count == 0) {
-			h->faults[i] = (struct fault){ chan, dir, step, status,
-			    count };
-			return;
+	if (count == 0)
+		return;
+	for (i = 0; i < h->nfaults && h->faults[i].count != 0; i++)
+		continue;
+	if (i == h->nfaults) {
+		if (h->nfaults == h->faultcap) {
+			h->faultcap = h->faultcap ? 2 * h->faultcap : 16;
+			h->faults = xrealloc(h->faults,
+			    h->faultcap * sizeof(*h->faults));
 		}
+		h->nfaults++;
 	}
-	abort();
+	h->faults[i] = (struct fault){ chan, dir, step, status, count };
 }
 
 void
@@ -340,6 +465,12 @@ void
 vmthost_set_cpt_suspend(struct vmthost *h, int64_t ns)
 {
 	h->cpt_suspend_ns = ns;
+}
+
+void
+vmthost_set_cpt_wake(struct vmthost *h, int64_t at)
+{
+	h->cpt_wake_at = at;
 }
 
 void
@@ -391,7 +522,9 @@ fault_check(struct vmthost *h, const struct hchan *c, enum vmthost_dir dir,
 	struct fault *f;
 	size_t i;
 
-	for (i = 0; i < NFAULT; i++) {
+	int64_t sleep;
+
+	for (i = 0; i < h->nfaults; i++) {
 		f = &h->faults[i];
 		if (f->count == 0 || f->chan != c->kind || f->dir != dir ||
 		    f->step != step)
@@ -400,11 +533,13 @@ fault_check(struct vmthost *h, const struct hchan *c, enum vmthost_dir dir,
 		if (f->status & VM_RPC_REPLY_CPT) {
 			h->st.cpt_injected++;
 			tq_push_reset(h);
-			if (h->cpt_suspend_ns > 0 &&
-			    h->ts.ts_suspend != NULL) {
-				/* The VM sleeps inside this very call. */
-				(*h->ts.ts_suspend)(h->ts.ts_arg,
-				    h->cpt_suspend_ns);
+			sleep = h->cpt_suspend_ns;
+			if (h->cpt_wake_at > ts_now(h))
+				sleep = h->cpt_wake_at - ts_now(h);
+			h->cpt_suspend_ns = h->cpt_wake_at = 0;
+			if (sleep > 0 && h->ts.ts_suspend != NULL) {
+				/* The VM sleeps inside this very call, once. */
+				(*h->ts.ts_suspend)(h->ts.ts_arg, sleep);
 			}
 		} else
 			h->st.faults_injected++;
@@ -638,23 +773,75 @@ out_msg(struct vmthost *h, struct hchan *c)
 {
 	if (c->kind == VMTHOST_RPCI)
 		return c->reply.data != NULL ? &c->reply : NULL;
-	return h->tq_n > 0 ? &h->tq[0] : NULL;
+	return h->tq_n > 0 ? tq_first(h) : NULL;
 }
 
 /* --- the backdoor ----------------------------------------------------- */
 
-/* Charge one call's latency; returns the host time read within it. */
+/*
+ * Charge one call's cost (see vmthost.h); returns the host time read
+ * within it.
+ */
 static int64_t
 charge(struct vmthost *h)
 {
-	int64_t total, at, t;
+	const struct vmthost_config *c = &h->cfg;
+	int64_t total, at, t, stall = 0;
+	bool before = false;
 
-	total = h->cfg.latency_ns + rng_below(h, h->cfg.jitter_ns);
-	at = rng_below(h, total + 1);
-	(*h->ts.ts_delay)(h->ts.ts_arg, at);
+	total = c->latency_ns + rng_below(h, c->jitter_ns);
+	if (c->call_jitter_ns > 0)
+		total += rnd(-(double)c->call_jitter_ns *
+		    log(sm_uniform(&h->rs_call)));
+	if (c->read_at < 0)
+		at = rng_below(h, total + 1);
+	else
+		at = rnd(c->read_at * (double)total);
+	if (c->stall_prob > 0 && sm_uniform(&h->rs_stall) <= c->stall_prob) {
+		before = (sm_next(&h->rs_stall) & 1) != 0;
+		stall = sm_pareto(&h->rs_stall, c->stall_ns,
+		    c->stall_max_ns > c->stall_ns ? c->stall_max_ns :
+		    c->stall_ns);
+		h->nst.stalls++;
+		h->nst.stall_total_ns += stall;
+		if (stall > h->nst.stall_max_ns)
+			h->nst.stall_max_ns = stall;
+	}
+	if (before)
+		ts_delay(h, stall);
+	ts_delay(h, at);
 	t = vmthost_now(h);
-	(*h->ts.ts_delay)(h->ts.ts_arg, total - at);
+	ts_delay(h, total - at);
+	if (!before)
+		ts_delay(h, stall);
 	return t;
+}
+
+/* The error of one host time read: normal, plus a rare heavy tail. */
+static int64_t
+read_error(struct vmthost *h)
+{
+	const struct vmthost_config *c = &h->cfg;
+	int64_t e = 0, o;
+
+	h->nst.reads++;
+	if (c->read_error_ns > 0)
+		e = rnd(sm_normal(&h->rs_read, &h->read_spare,
+		    &h->read_have_spare) * (double)c->read_error_ns);
+	if (c->outlier_prob > 0 && c->outlier_ns > 0 &&
+	    sm_uniform(&h->rs_outl) <= c->outlier_prob) {
+		o = sm_pareto(&h->rs_outl, c->outlier_ns,
+		    c->outlier_ns * OUTLIER_CAP);
+		e += (sm_next(&h->rs_outl) & 1) != 0 ? o : -o;
+		h->nst.outliers++;
+	}
+	return e;
+}
+
+static uint32_t
+sat_u32(int64_t v)
+{
+	return v < 0 ? 0 : v > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
 static struct hchan *
@@ -694,8 +881,7 @@ rpc_open(struct vmthost *h, struct vm_backdoor *f)
 		h->opens_cap = h->opens_cap ? 2 * h->opens_cap : 32;
 		h->opens = xrealloc(h->opens, h->opens_cap * sizeof(*h->opens));
 	}
-	h->opens[h->opens_n++] = (struct opentime){
-	    (*h->ts.ts_now)(h->ts.ts_arg), kind };
+	h->opens[h->opens_n++] = (struct opentime){ ts_now(h), kind };
 	if (h->poweroff || (cookies && !h->cfg.cookies)) {
 		h->st.opens_refused++;
 		return;
@@ -884,8 +1070,10 @@ vmt_backdoor_cmd(struct vm_backdoor *f)
 {
 	struct vmthost *h = vmthost_cur;
 	uint16_t cmd = f->ecx.part.low;
+	struct vmthost_timeread rd;
 	uint64_t sec;
-	int64_t t;
+	int64_t t, lag;
+	bool timecmd;
 
 	if (h == NULL || f->eax.word != VM_MAGIC ||
 	    f->edx.part.low != VM_PORT_CMD) {
@@ -893,6 +1081,9 @@ vmt_backdoor_cmd(struct vm_backdoor *f)
 		f->eax.word = VM_BACKDOOR_FAIL;
 		return;
 	}
+	timecmd = cmd == VM_CMD_GET_TIME_FULL || cmd == VM_CMD_GET_TIME_FULL_LAG;
+	if (timecmd && h->hooks.time_enter != NULL)
+		(*h->hooks.time_enter)(h->hooks.arg);
 	t = charge(h);
 	if (cmd < VMTHOST_NCMD)
 		h->st.calls[cmd]++;
@@ -916,16 +1107,31 @@ vmt_backdoor_cmd(struct vm_backdoor *f)
 		return;
 	case VM_CMD_GET_TIME_FULL:
 	case VM_CMD_GET_TIME_FULL_LAG:
+		t += read_error(h);
 		if (t < 0)
 			t = 0;
+		lag = h->hooks.lag_ns != NULL ? (*h->hooks.lag_ns)(h->hooks.arg) :
+		    (int64_t)h->cfg.interrupt_lag_us * 1000;
 		sec = (uint64_t)(t / 1000000000);
 		f->eax.word = VM_MAGIC;
 		f->esi.word = (uint32_t)(sec >> 32);
 		f->edx.word = (uint32_t)sec;
 		f->ebx.word = (uint32_t)(t % 1000000000 / 1000);
-		f->ecx.word = h->cfg.max_time_lag_us;
-		if (cmd == VM_CMD_GET_TIME_FULL_LAG)
-			f->edi.word = h->cfg.interrupt_lag_us;
+		/* Without the lag variant, ECX carries the lag as well. */
+		if (cmd == VM_CMD_GET_TIME_FULL_LAG) {
+			f->ecx.word = h->cfg.max_time_lag_us;
+			f->edi.word = sat_u32(lag / 1000);
+		} else
+			f->ecx.word = sat_u32((int64_t)h->cfg.max_time_lag_us +
+			    lag / 1000);
+		if (h->hooks.time_read != NULL) {
+			rd.with_lag = cmd == VM_CMD_GET_TIME_FULL_LAG;
+			rd.host_ns = (int64_t)sec * 1000000000 +
+			    (int64_t)f->ebx.word * 1000;
+			rd.max_lag_us = f->ecx.word;
+			rd.lag_us = rd.with_lag ? f->edi.word : 0;
+			(*h->hooks.time_read)(h->hooks.arg, &rd);
+		}
 		return;
 	case VM_CMD_GET_GUI_OPTIONS:
 		if (!h->cfg.gui_options) {
@@ -936,6 +1142,8 @@ vmt_backdoor_cmd(struct vm_backdoor *f)
 		return;
 	case VM_CMD_STOP_CATCHUP:
 		h->st.stopcatchup++;
+		if (h->hooks.stop_catchup != NULL)
+			(*h->hooks.stop_catchup)(h->hooks.arg);
 		return;
 	case VM_CMD_RPC:
 		rpc_cmd(h, f);

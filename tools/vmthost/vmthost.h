@@ -8,16 +8,28 @@
  * low- and high-bandwidth transfers and the exact status bits).  Any
  * other host model may replace it by implementing those three functions.
  *
- * Time.  The host keeps time with the guest's clock source, a struct
+ * Time.  The host keeps time with the guest's time source, a struct
  * vmthost_timesrc: vmthost_create() uses the userland kernel
  * environment's virtual clock (kenv_now(), kenv_delay(),
  * kenv_suspend(); vmthost_kenv.c), vmthost_create_timesrc() any other
  * (a rump kernel's host, for instance).  Host realtime is epoch_ns +
  * its now() unless a clock callback is installed.  Each backdoor call
- * costs latency_ns plus a uniform random part below jitter_ns (its
- * delay()), and the host reads its clock at a random point within that
- * cost, as a real VMM would.  All randomness comes from the seed: runs
- * are repeatable.
+ * costs time (its delay()):
+ * latency_ns, plus a uniform random part below jitter_ns, plus an
+ * exponentially distributed part of mean call_jitter_ns, plus, with
+ * probability stall_prob, a vCPU stall (see below).  The host reads its
+ * clock at a uniformly random point of that cost when read_at is
+ * negative (the default, and the model of vmtsim(5)'s obsolete
+ * jitter_us), else at the fraction read_at of the call's duration
+ * without the stall.  A stall lasts stall_ns * U^(-1/1.5) (a Pareto
+ * tail, U uniform in (0, 1]), at most stall_max_ns, and falls before
+ * the host's read or after it with equal probability; the counters keep
+ * running through it.  A time read returns the clock plus a normal
+ * error of standard deviation read_error_ns plus, with probability
+ * outlier_prob, an error of outlier_ns * U^(-1/1.5), at most 1000 times
+ * outlier_ns, of random sign.  Each of these draws comes from a stream
+ * of its own, so that enabling one effect leaves the others' draws as
+ * they were.  All randomness comes from the seed: runs are repeatable.
  *
  * Every call is single-threaded: the host runs inside the guest's
  * backdoor call, on the harness's thread.
@@ -48,6 +60,45 @@ struct vmthost_config {
 	bool		hb;		/* offer high-bandwidth transfers */
 	bool		cookies;	/* accept VM_RPC_FLAG_COOKIE opens */
 	bool		reset_on_open;	/* greet a new TCLO channel: "reset" */
+	/* The noise model (see above); all 0 but read_at by default. */
+	int64_t		call_jitter_ns;	/* mean of the exponential part */
+	double		read_at;	/* < 0: uniform; else 0 (entry) .. 1 */
+	int64_t		read_error_ns;
+	double		outlier_prob;
+	int64_t		outlier_ns;
+	double		stall_prob;
+	int64_t		stall_ns;
+	int64_t		stall_max_ns;
+};
+
+/* What the guest learnt from one GETTIMEFULL(_WITH_LAG) call. */
+struct vmthost_timeread {
+	bool		with_lag;	/* command 55 */
+	int64_t		host_ns;	/* the answer: sec * 1e9 + usec * 1000 */
+	uint32_t	max_lag_us;	/* ECX */
+	uint32_t	lag_us;		/* EDI, 0 without the lag variant */
+};
+
+/*
+ * Callbacks, all optional: the interrupt lag the host reports (ns; the
+ * default is interrupt_lag_us), STOPCATCHUP received, and a time read
+ * beginning (before any of its cost) and answered.
+ */
+struct vmthost_hooks {
+	int64_t	(*lag_ns)(void *);
+	void	(*stop_catchup)(void *);
+	void	(*time_enter)(void *);
+	void	(*time_read)(void *, const struct vmthost_timeread *);
+	void	*arg;
+};
+
+/* What the noise model drew so far, for tests. */
+struct vmthost_noise_stats {
+	uint64_t	reads;		/* time reads answered */
+	uint64_t	outliers;
+	uint64_t	stalls;
+	int64_t		stall_max_ns;	/* longest stall */
+	int64_t		stall_total_ns;
 };
 
 /* Channel kinds, transfer directions (guest's view) and steps. */
@@ -105,6 +156,8 @@ void	vmthost_destroy(struct vmthost *);
 typedef int64_t (*vmthost_clock_fn)(void *);
 void	vmthost_set_clock(struct vmthost *, vmthost_clock_fn, void *);
 int64_t	vmthost_now(struct vmthost *);
+void	vmthost_set_hooks(struct vmthost *, const struct vmthost_hooks *);
+const struct vmthost_noise_stats *vmthost_noise_stats(const struct vmthost *);
 /* The checkbox, as GETGUIOPTIONS reports it. */
 void	vmthost_set_synctime(struct vmthost *, bool);
 bool	vmthost_synctime(const struct vmthost *);
@@ -127,15 +180,18 @@ void	vmthost_rpci_answer(struct vmthost *, const char *prefix,
  * status (SUCCESS clear); a message is never consumed by a failed step.
  * vmthost_inject_cpt() answers CPT at a payload or status step, and
  * after each one queues "reset" at the head of the TCLO queue, as the
- * VMX does after a checkpoint.  If a suspend length is set, every
- * injected checkpoint also suspends the VM for that long (guest
- * counters frozen, host time moving) inside the failing call.
+ * VMX does after a checkpoint.  Any number of rules may be pending.  If
+ * a suspend length (or a wake-up time) is set, the next injected
+ * checkpoint also suspends the VM for that long (or until then: guest
+ * counters frozen, host time moving) inside the failing call, once:
+ * the setting is then cleared.
  */
 void	vmthost_inject(struct vmthost *, enum vmthost_chan, enum vmthost_dir,
 	    enum vmthost_step, uint16_t status, unsigned count);
 void	vmthost_inject_cpt(struct vmthost *, enum vmthost_chan,
 	    enum vmthost_dir, enum vmthost_step, unsigned count);
 void	vmthost_set_cpt_suspend(struct vmthost *, int64_t ns);
+void	vmthost_set_cpt_wake(struct vmthost *, int64_t kenv_ns);
 /* The host closes the open channels of a kind (calls answer CLOSED). */
 void	vmthost_close_channel(struct vmthost *, enum vmthost_chan);
 /* Refuse the next n opens of a kind. */

@@ -161,6 +161,7 @@ put_key(FILE *fp, const char *key, double v)
 static void
 write_header(FILE *fp, const struct gen_params *p, const char *cmdline)
 {
+	size_t i;
 
 	fprintf(fp, "%s\n", TRACE_VERSION_LINE);
 	fprintf(fp, "# Scenario written by vmtsim gen");
@@ -171,12 +172,16 @@ write_header(FILE *fp, const struct gen_params *p, const char *cmdline)
 	put_key(fp, "duration_s", p->duration_s);
 	put_key(fp, "osc_ppm", p->ppm);
 	put_key(fp, "osc_wander", p->wander);
-	put_key(fp, "jitter_us", p->jitter_us);
+	if (p->jitter_us != 0)
+		put_key(fp, "jitter_us", p->jitter_us);
 	put_key(fp, "initial_offset_s", p->offset_s);
 	if (p->cycle_ppm != 0) {
 		put_key(fp, "osc_cycle_ppm", p->cycle_ppm);
 		put_key(fp, "osc_cycle_period_s", p->cycle_period_s);
 	}
+	for (i = 0; i < p->nheader; i++)
+		fprintf(fp, "%.*s %s\n", (int)strcspn(p->header[i], "="),
+		    p->header[i], strchr(p->header[i], '=') + 1);
 	fprintf(fp, "seed %llu\n", (unsigned long long)p->seed);
 }
 
@@ -241,7 +246,8 @@ usage(void)
 	    "\t[--jitter-us X] [--offset-s X] [--cycle-ppm X] "
 	    "[--cycle-period-s X]\n"
 	    "\t[--suspend-every-s X --suspend-s Y]\n"
-	    "\t[--host-step-every-s X --host-step-s Y] [-o file]\n");
+	    "\t[--host-step-every-s X --host-step-s Y] [-H key=value ...]"
+	    " [-o file]\n");
 }
 
 static int
@@ -336,6 +342,30 @@ join_args(char *buf, size_t len, int argc, char **argv)
 			*c = '?';
 }
 
+/* -H key=value: a lower-case directive name and one word of value. */
+static int
+header_arg(struct gen_params *p, const char *arg)
+{
+	const char *eq = strchr(arg, '='), *c;
+
+	for (c = arg; eq != NULL && c < eq; c++)
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) &&
+		    *c != '_')
+			break;
+	if (eq == NULL || eq == arg || c != eq || eq[1] == '\0' ||
+	    strpbrk(eq + 1, " \t#\r\n") != NULL) {
+		fprintf(stderr, "vmtsim gen: -H: expected key=value\n");
+		return -1;
+	}
+	if (p->nheader == GEN_MAX_HEADER) {
+		fprintf(stderr, "vmtsim gen: -H: more than %d\n",
+		    GEN_MAX_HEADER);
+		return -1;
+	}
+	p->header[p->nheader++] = arg;
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct gen_params *p, const char **out)
 {
@@ -345,13 +375,16 @@ parse_args(int argc, char **argv, struct gen_params *p, const char **out)
 	/* glibc: 0 restarts getopt from scratch for each call. */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:d:o:h", longopts,
+	while ((c = getopt_long(argc, argv, ":s:d:o:hH:", longopts,
 	    NULL)) != -1) {
 		if (c == 's') {
 			if (seed_arg(optarg, &p->seed) != 0)
 				return -1;
 		} else if (c == 'o') {
 			*out = optarg;
+		} else if (c == 'H') {
+			if (header_arg(p, optarg) != 0)
+				return -1;
 		} else if ((dst = opt_target(p, c)) != NULL) {
 			if (num_arg(argv[optind - 1], optarg, dst) != 0)
 				return -1;
@@ -400,12 +433,44 @@ write_to(const char *out, const struct gen_params *p, const char *cmdline)
 	return 0;
 }
 
+/* What gen_write() writes must parse: that checks the -H directives. */
+static int
+check_written(const struct gen_params *p, char *err, size_t errlen)
+{
+	struct trace_event *ev;
+	struct trace *t;
+	char *buf = NULL, msg[1024];
+	size_t len = 0;
+	FILE *fp;
+	int r = -1;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	write_header(fp, p, NULL);
+	fclose(fp);
+	if ((t = trace_open_mem(buf, len, "-H", msg, sizeof(msg))) != NULL &&
+	    (ev = malloc(sizeof(*ev))) != NULL) {
+		while ((r = trace_next(t, ev, msg, sizeof(msg))) > 0)
+			continue;
+		free(ev);
+	}
+	trace_close(t);
+	free(buf);
+	/* "-H:12: what": the line is ours, not the user's. */
+	if (r != 0)
+		snprintf(err, errlen, "-H: %.900s", strchr(msg, ' ') != NULL ?
+		    strchr(msg, ' ') + 1 : msg);
+	return r;
+}
+
 int
 vmtsim_gen_main(int argc, char **argv)
 {
 	struct gen_params p;
 	const char *out = NULL;
-	char err[256], cmdline[CMDLINE_MAX];
+	char err[1024], cmdline[CMDLINE_MAX];
 	int r;
 
 	gen_defaults(&p);
@@ -413,7 +478,8 @@ vmtsim_gen_main(int argc, char **argv)
 		usage();
 		return r > 0 ? 0 : 2;
 	}
-	if (gen_check(&p, err, sizeof(err)) != 0) {
+	if (gen_check(&p, err, sizeof(err)) != 0 ||
+	    check_written(&p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vmtsim gen: %s\n", err);
 		usage();
 		return 2;

@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define GEN_MAX_HEADER	32
+
 struct gen_params {
 	uint64_t	seed;			/* -s, default 1 */
 	double		duration_s;		/* -d, default 86400 */
@@ -44,12 +46,18 @@ struct gen_params {
 	double		suspend_s;
 	double		host_step_every_s;	/* 0: no host steps */
 	double		host_step_s;		/* magnitude; sign from seed */
+	/* -H key=value: more header directives, written as given. */
+	size_t		nheader;
+	const char	*header[GEN_MAX_HEADER];
 };
 
 /* The defaults listed above. */
 void	gen_defaults(struct gen_params *);
 
-/* 0 if p gives a valid trace, else -1 with the reason in err. */
+/*
+ * 0 if p gives a valid trace, else -1 with the reason in err.  The
+ * -H directives are checked by parsing what gen_write() writes.
+ */
 int	gen_check(const struct gen_params *p, char *err, size_t errlen);
 
 /*

@@ -35,86 +35,120 @@ met_init(struct met *m, const struct met_params *p)
 	memset(m, 0, sizeof(*m));
 	m->p = *p;
 	m->last_bad_ns = -1;
-	m->prev_t_ns = 0;
 }
 
-static void
-stats_add(struct met_stats *s, double off_s, bool rate_ok, double rate_ppm)
+static double
+ns_s(int64_t ns)
 {
-	s->n++;
-	s->sum += off_s;
-	s->sum2 += off_s * off_s;
-	if (fabs(off_s) > s->max_abs)
-		s->max_abs = fabs(off_s);
-	if (rate_ok) {
-		s->nrate++;
-		s->rate2 += rate_ppm * rate_ppm;
-	}
+	return (double)ns / NS_PER_S;
 }
 
-/* Recovery: from the event to the first measurement within the limit. */
+/* --- recovery ------------------------------------------------------------- */
+
+/*
+ * The recovery running since rec_from_ns ends (at the next event, or at
+ * the end): it took until the first measurement from which on the
+ * offset stayed within the limit; never, if the last one was over it.
+ */
+static void
+met_recovery_end(struct met *m)
+{
+	double took;
+
+	if (!m->rec_active)
+		return;
+	m->rec_active = false;
+	if (!m->rec_seen)
+		return;
+	m->rec_n++;
+	if (m->rec_bad) {
+		m->rec_never++;
+		return;
+	}
+	took = ns_s(m->rec_good_ns - m->rec_from_ns);
+	if (took > m->rec_worst_s)
+		m->rec_worst_s = took;
+}
+
 static void
 met_recovery(struct met *m, const struct vs_rec *r)
 {
-	int64_t off = r->u.sec.offset_ns;
+	bool bad;
 
-	/*
-	 * The VM cannot recover while frozen: a recovery still running
-	 * when it is found frozen is replaced by the one its resume
-	 * starts.
-	 */
-	if (r->flags & VS_F_FROZEN)
-		m->rec_active = false;
 	if (r->flags & VS_F_RECSTART) {
-		if (m->rec_active && (double)(m->prev_t_ns - m->rec_from_ns) /
-		    NS_PER_S > m->rec_worst_s)
-			m->rec_worst_s = (double)(m->prev_t_ns -
-			    m->rec_from_ns) / NS_PER_S;
+		met_recovery_end(m);
 		/* Events apply right after the measurement before. */
 		m->rec_from_ns = m->prev_t_ns;
 		m->rec_active = true;
-	}
-	if (m->rec_active && (r->flags & VS_F_FROZEN) == 0 &&
-	    llabs(off) < m->p.limit_ns) {
-		if ((double)(r->t_ns - m->rec_from_ns) / NS_PER_S >
-		    m->rec_worst_s)
-			m->rec_worst_s = (double)(r->t_ns - m->rec_from_ns) /
-			    NS_PER_S;
-		m->rec_active = false;
+		m->rec_seen = false;
+		m->rec_bad = false;
 	}
 	m->prev_t_ns = r->t_ns;
+	/* The VM cannot be judged while frozen, nor while told to keep off. */
+	if (!m->rec_active || (r->flags & (VS_F_FROZEN | VS_F_DISABLED)))
+		return;
+	bad = llabs(r->u.sec.offset_ns) >= m->p.limit_ns;
+	if (!bad && (m->rec_bad || !m->rec_seen))
+		m->rec_good_ns = r->t_ns;
+	m->rec_bad = bad;
+	m->rec_seen = true;
 }
 
-/* A whole second: is its offset one the statistics count? */
-static bool
-met_counted(struct met *m, const struct vs_rec *r)
+/* --- the worst window ----------------------------------------------------- */
+
+static void
+met_window(struct met *m, double off2, int64_t t_ns)
 {
-	if (r->flags & (VS_F_RESUME | VS_F_THAW | VS_F_HOSTSTEP |
-	    VS_F_REENABLE))
-		m->excl_until_ns = r->t_ns + MET_SETTLE_WINDOW_NS;
-	if (r->flags & (VS_F_FROZEN | VS_F_DISABLED))
-		return false;
-	return r->t_ns >= m->excl_until_ns;
+	size_t i;
+
+	if (m->win_n == MET_WINDOW_S)
+		m->win_sum -= m->win[m->win_pos];
+	else
+		m->win_n++;
+	m->win[m->win_pos] = off2;
+	m->win_sum += off2;
+	m->win_pos = (m->win_pos + 1) % MET_WINDOW_S;
+	/* Redo the sum now and then, so that rounding cannot build up. */
+	if (++m->win_since_sum == MET_WINDOW_S) {
+		m->win_since_sum = 0;
+		m->win_sum = 0;
+		for (i = 0; i < m->win_n; i++)
+			m->win_sum += m->win[i];
+	}
+	/* A window is judged once full; a short run by what it has. */
+	if ((m->win_n == MET_WINDOW_S || m->worst_n < MET_WINDOW_S) &&
+	    (m->win_n > m->worst_n || m->win_sum / (double)m->win_n >
+	    m->worst2)) {
+		m->worst2 = m->win_sum / (double)m->win_n;
+		m->worst_n = m->win_n;
+		m->worst_end_ns = t_ns;
+	}
 }
+
+/* --- seconds -------------------------------------------------------------- */
 
 static void
 met_second(struct met *m, const struct vs_rec *r)
 {
 	const struct vs_second *s = &r->u.sec;
-	double off_s = (double)s->offset_ns / NS_PER_S, rate = 0;
+	double off_s = ns_s(s->offset_ns), rate = 0;
 	bool counted, rate_ok;
 
 	m->steps += s->steps;
 	m->back_steps += s->back_steps;
 	if (s->back_ns > m->max_back_ns)
 		m->max_back_ns = s->back_ns;
-	if ((r->flags & VS_F_FROZEN) == 0 && isfinite(s->slew_ppm) &&
-	    fabs(s->slew_ppm) > m->max_slew_ppm)
-		m->max_slew_ppm = fabs(s->slew_ppm);
+	if ((r->flags & VS_F_FROZEN) == 0 && isfinite(s->slew_ppm)) {
+		m->nslew++;
+		if (fabs(s->slew_ppm) > m->max_slew_ppm)
+			m->max_slew_ppm = fabs(s->slew_ppm);
+	}
+	m->adj_disabled += s->adjust_off;
 	if (r->flags & VS_F_DISABLED)
-		m->adj_disabled += s->adjust;
+		m->disabled_s++;
 
-	counted = met_counted(m, r);
+	/* Frozen, or told to keep off: not the policy's accuracy. */
+	counted = (r->flags & (VS_F_FROZEN | VS_F_DISABLED)) == 0;
 	rate_ok = counted && m->prev_ok && (r->flags & VS_F_NORATE) == 0;
 	if (rate_ok)
 		rate = (double)(s->offset_ns - m->prev_off_ns) / 1000.0;
@@ -122,10 +156,22 @@ met_second(struct met *m, const struct vs_rec *r)
 	m->prev_off_ns = s->offset_ns;
 	if (!counted)
 		return;
-	if (llabs(s->offset_ns) > m->p.limit_ns)
+	m->nsync++;
+	m->last_bad_is_last = llabs(s->offset_ns) > m->p.limit_ns;
+	if (m->last_bad_is_last)
 		m->last_bad_ns = r->t_ns;
-	if (r->t_ns >= m->p.settle_ns)
-		stats_add(&m->since_settle, off_s, rate_ok, rate);
+	if (r->t_ns < m->p.settle_ns)
+		return;
+	m->st.n++;
+	m->st.sum += off_s;
+	m->st.sum2 += off_s * off_s;
+	if (fabs(off_s) > m->st.max_abs)
+		m->st.max_abs = fabs(off_s);
+	if (rate_ok) {
+		m->st.nrate++;
+		m->st.rate2 += rate * rate;
+	}
+	met_window(m, off_s * off_s, r->t_ns);
 }
 
 void
@@ -133,7 +179,6 @@ met_add(struct met *m, const struct vs_rec *r)
 {
 	switch (r->type) {
 	case VS_REC_SECOND:
-		/* Seconds between two fine records need the one before. */
 		met_second(m, r);
 		met_recovery(m, r);
 		break;
@@ -141,11 +186,7 @@ met_add(struct met *m, const struct vs_rec *r)
 		met_recovery(m, r);
 		break;
 	case VS_REC_END:
-		if (m->rec_active && (double)(r->t_ns - m->rec_from_ns) /
-		    NS_PER_S > m->rec_worst_s)
-			m->rec_worst_s = (double)(r->t_ns - m->rec_from_ns) /
-			    NS_PER_S;
-		m->rec_active = false;
+		met_recovery_end(m);
 		m->sum = r->u.sum;
 		m->have_sum = true;
 		break;
@@ -155,33 +196,48 @@ met_add(struct met *m, const struct vs_rec *r)
 void
 met_result(const struct met *m, struct met_result *res)
 {
-	const struct met_stats *s;
+	const struct met_stats *s = &m->st;
 
 	memset(res, 0, sizeof(*res));
-	res->sync_time_s = m->last_bad_ns < 0 ? 0 :
-	    (double)(m->last_bad_ns + NS_PER_S) / NS_PER_S;
-	/*
-	 * From the sync deadline on, for every policy alike, as chrony's
-	 * clknetsim does: the same seconds are compared, and the tail of
-	 * an initial correction does not count against a policy that
-	 * synchronised early.
-	 */
-	s = &m->since_settle;
+	res->counted_s = s->n;
 	if (s->n > 0) {
 		res->mean_offset_s = s->sum / (double)s->n;
 		res->rms_offset_s = sqrt(s->sum2 / (double)s->n);
 		res->max_abs_offset_s = s->max_abs;
 	}
+	res->worst_window_s = m->worst_n;
+	if (m->worst_n > 0) {
+		res->worst_window_rms_s = sqrt(m->worst2);
+		res->worst_window_end_s = ns_s(m->worst_end_ns);
+	}
+	res->sync_counted_s = m->nsync;
+	res->synced = m->nsync > 0 && !m->last_bad_is_last;
+	res->sync_time_s = m->last_bad_ns < 0 ? 0 : ns_s(m->last_bad_ns +
+	    NS_PER_S);
+	res->rate_counted_s = s->nrate;
 	if (s->nrate > 0)
 		res->freq_error_ppm_rms = sqrt(s->rate2 / (double)s->nrate);
+	res->recoveries = m->rec_n;
+	res->unrecovered = m->rec_never;
+	res->recovery_s = m->rec_worst_s;
+	res->clock_stats = m->p.clock_stats;
+	res->disabled_s = m->disabled_s;
+	if (!m->p.clock_stats)
+		return;
 	res->steps = m->steps;
 	res->backward_steps = m->back_steps;
-	res->max_backward_s = (double)m->max_back_ns / NS_PER_S;
+	res->max_backward_s = ns_s(m->max_back_ns);
 	res->slews = m->sum.adjtimes;
+	res->slew_counted_s = m->nslew;
 	res->max_slew_ppm = m->max_slew_ppm;
-	res->resume_recovery_s = m->rec_worst_s;
 	res->adjustments_while_disabled = m->adj_disabled;
 	res->rpc_errors = m->sum.rpc_errors;
 	res->cpt_retries = m->sum.cpt_retries;
 	res->backdoor_calls = m->sum.backdoor_calls;
+	res->host_reads = m->sum.reads;
+	res->host_outliers = m->sum.outliers;
+	res->host_stalls = m->sum.stalls;
+	res->host_stall_max_s = ns_s(m->sum.stall_max_ns);
+	res->catchups = m->sum.catchups;
+	res->stopcatchups = m->sum.stopcatchups;
 }

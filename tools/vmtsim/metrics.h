@@ -19,8 +19,10 @@
 
 /*
  * The metrics vmtsim(1) computes from a guest's records; vmtsim.1
- * defines each one.  The accumulator keeps a few numbers, never the
- * series, so memory does not grow with the length of a trace.
+ * defines each one.  The accumulator keeps a few numbers and one
+ * window of squared offsets, never the series, so memory does not grow
+ * with the length of a trace.  Every statistic comes with the number of
+ * seconds (or events) it rests on; none is reported when that is 0.
  */
 
 #ifndef _VMTSIM_METRICS_H_
@@ -31,39 +33,58 @@
 
 #include "record.h"
 
-/* Seconds after a resume, thaw, host step or re-enable left out. */
-#define MET_SETTLE_WINDOW_NS	(600LL * 1000000000LL)
+/* The worst-window RMS is over this many consecutive counted seconds. */
+#define MET_WINDOW_S		600
 
 struct met_params {
 	int64_t		limit_ns;	/* --limit */
 	int64_t		settle_ns;	/* --settle */
+	bool		clock_stats;	/* steps, slews...: false for oracle */
 };
 
-/* The results, as printed. */
+/* The results, as printed; a count of 0 means "n/a". */
 struct met_result {
-	double		sync_time_s;
+	/* Offset statistics over the counted seconds from the deadline. */
+	uint64_t	counted_s;
 	double		rms_offset_s;
 	double		max_abs_offset_s;
 	double		mean_offset_s;
+	uint64_t	worst_window_s;		/* seconds in the worst window */
+	double		worst_window_rms_s;
+	double		worst_window_end_s;	/* its last second */
+	/* One second after the last counted second over the limit. */
+	bool		synced;			/* false: over it at the end */
+	double		sync_time_s;
+	uint64_t	sync_counted_s;		/* counted seconds, all run */
+	/* Frequency error. */
+	uint64_t	rate_counted_s;
+	double		freq_error_ppm_rms;
+	/* Recovery after resumes, thaws and host steps. */
+	uint64_t	recoveries;		/* events measured */
+	uint64_t	unrecovered;		/* of which never for good */
+	double		recovery_s;		/* worst of the others */
+	/* The clock's own actions (clock_stats only). */
+	bool		clock_stats;
 	uint64_t	steps;
 	uint64_t	backward_steps;
 	double		max_backward_s;
 	uint64_t	slews;
+	uint64_t	slew_counted_s;
 	double		max_slew_ppm;
-	double		freq_error_ppm_rms;
-	double		resume_recovery_s;
 	uint64_t	adjustments_while_disabled;
+	uint64_t	disabled_s;		/* seconds the checkbox was clear */
 	uint64_t	rpc_errors;
 	uint64_t	cpt_retries;
 	uint64_t	backdoor_calls;
+	/* What the host's noise model did to this guest. */
+	uint64_t	host_reads;
+	uint64_t	host_outliers;
+	uint64_t	host_stalls;
+	double		host_stall_max_s;
+	uint64_t	catchups;
+	uint64_t	stopcatchups;
 };
 
-/*
- * Two passes' worth of state in one: statistics are kept both from the
- * settle deadline on and, separately, from the last time the offset
- * was over the limit (restarted each time it is), so that the window
- * "from the sync time on" is known at the end without a second pass.
- */
 struct met_stats {
 	uint64_t	n;
 	double		sum;		/* of offset, s */
@@ -75,22 +96,40 @@ struct met_stats {
 
 struct met {
 	struct met_params p;
-	struct met_stats since_settle;	/* from the settle deadline on */
+	struct met_stats st;		/* from the settle deadline on */
+	/* Sync time. */
+	uint64_t	nsync;
 	int64_t		last_bad_ns;	/* -1: never over the limit */
-	int64_t		excl_until_ns;	/* settle window end */
-	int64_t		prev_t_ns;	/* last measurement */
-	bool		prev_ok;	/* previous second counted */
+	bool		last_bad_is_last; /* the last counted second was */
+	/* Rate. */
+	bool		prev_ok;
 	int64_t		prev_off_ns;
+	/* Worst window: a ring of squared offsets. */
+	double		win[MET_WINDOW_S];
+	size_t		win_n, win_pos;
+	double		win_sum;
+	size_t		win_since_sum;	/* adds since the sum was redone */
+	double		worst2;
+	uint64_t	worst_n;
+	int64_t		worst_end_ns;
 	/* Recovery in progress. */
+	int64_t		prev_t_ns;
 	bool		rec_active;
 	int64_t		rec_from_ns;
+	bool		rec_seen;	/* a measurement since the event */
+	bool		rec_bad;	/* the last one was over the limit */
+	int64_t		rec_good_ns;	/* the first one within it since */
+	uint64_t	rec_n;
+	uint64_t	rec_never;
 	double		rec_worst_s;
 	/* Totals. */
 	uint64_t	steps;
 	uint64_t	back_steps;
 	int64_t		max_back_ns;
+	uint64_t	nslew;
 	double		max_slew_ppm;
 	uint64_t	adj_disabled;
+	uint64_t	disabled_s;
 	struct vs_summary sum;
 	bool		have_sum;
 };

@@ -37,6 +37,7 @@
 #ifndef _VMTSIM_RECORD_H_
 #define _VMTSIM_RECORD_H_
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum vs_rec_type {
@@ -53,28 +54,33 @@ enum vs_rec_type {
 #define VS_F_FREEZE	0x0010	/* a stun began */
 #define VS_F_THAW	0x0020	/* a stun ended */
 #define VS_F_HOSTSTEP	0x0040	/* the host clock stepped */
-#define VS_F_DISABLED	0x0080	/* inside a disabled window */
+#define VS_F_DISABLED	0x0080	/* the host's checkbox is clear now */
 #define VS_F_FROZEN	0x0100	/* the VM is frozen at t_ns */
 #define VS_F_EVENT	0x0200	/* any other trace event */
 #define VS_F_REENABLE	0x0400	/* the host checkbox was ticked again */
 /* First record after a resume, thaw or host step (FINE or SECOND). */
 #define VS_F_RECSTART	0x0800
+#define VS_F_HOSTSLEW	0x1000	/* the host's NTP began a slew */
+#define VS_F_UNTICK	0x2000	/* the host checkbox was cleared */
+#define VS_F_ORACLE	0x4000	/* oracle_ns holds the oracle's offset */
 /* Events that start a recovery (resume_recovery_s). */
 #define VS_F_RECOVER	(VS_F_RESUME | VS_F_THAW | VS_F_HOSTSTEP)
 /* Seconds left out of the rate statistics. */
 #define VS_F_NORATE	(VS_F_STEP | VS_F_SUSPEND | VS_F_RESUME | \
 			VS_F_FREEZE | VS_F_THAW | VS_F_HOSTSTEP | VS_F_FROZEN | \
-			VS_F_EVENT)
+			VS_F_EVENT | VS_F_HOSTSLEW)
 
 struct vs_second {
 	int64_t		offset_ns;	/* guest realtime - true host time */
+	int64_t		oracle_ns;	/* the oracle's, if VS_F_ORACLE */
 	int64_t		freq_ppb;	/* tc_adjfreq() correction */
 	double		slew_ppm;	/* deliberate rate; NaN if unknown */
 	int64_t		back_ns;	/* largest backward step, >= 0 */
 	uint32_t	steps;		/* realtime steps */
 	uint32_t	back_steps;	/* of which backwards */
 	uint32_t	adjust;		/* steps + adjtimes + adjfreqs */
-	uint32_t	spare;
+	uint32_t	adjust_off;	/* of those, made with the host's
+					 * checkbox cleared */
 };
 
 struct vs_summary {
@@ -85,6 +91,13 @@ struct vs_summary {
 	uint64_t	cpt_retries;	/* machdep.vmt0.rpc.cpt_retries */
 	uint64_t	backdoor_calls;	/* vmthost statistics, summed */
 	int64_t		simulated_ns;	/* true time simulated */
+	/* What the host's noise model did to this guest. */
+	uint64_t	reads;		/* host time reads answered */
+	uint64_t	outliers;	/* ... with a heavy-tailed error */
+	uint64_t	stalls;		/* calls with a vCPU stall */
+	int64_t		stall_max_ns;
+	uint64_t	catchups;	/* stun backlogs being caught up */
+	uint64_t	stopcatchups;	/* STOPCATCHUP calls */
 };
 
 struct vs_rec {
@@ -96,5 +109,12 @@ struct vs_rec {
 		struct vs_summary	sum;	/* END */
 	} u;
 };
+
+/*
+ * On the pipe a SECOND or FINE record takes only its first
+ * VS_REC_SHORT bytes (the summary is big and comes once, at the END):
+ * a reader takes that many, then the rest if the type is VS_REC_END.
+ */
+#define VS_REC_SHORT	(offsetof(struct vs_rec, u) + sizeof(struct vs_second))
 
 #endif /* _VMTSIM_RECORD_H_ */

@@ -52,6 +52,7 @@ rng_seed(struct rng *r, uint64_t seed)
 	 */
 	for (i = 0; i < 4; i++)
 		r->s[i] = splitmix64(&x);
+	r->have_spare = 0;
 }
 
 uint64_t
@@ -82,9 +83,17 @@ rng_uniform(struct rng *r)
 double
 rng_normal(struct rng *r)
 {
-	double u1, u2;
+	double u1, u2, m, c, s;
 
+	if (r->have_spare) {
+		r->have_spare = 0;
+		return r->spare;
+	}
 	u1 = rng_uniform(r);
 	u2 = rng_uniform(r);
-	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+	m = sqrt(-2.0 * log(u1));
+	sincos(2.0 * M_PI * u2, &s, &c);
+	r->spare = m * s;
+	r->have_spare = 1;
+	return m * c;
 }

@@ -30,6 +30,8 @@
 
 struct rng {
 	uint64_t	s[4];
+	double		spare;		/* rng_normal()'s second deviate */
+	int		have_spare;
 };
 
 /* Seed the generator; every 64-bit seed (0 included) is valid. */
@@ -41,7 +43,10 @@ uint64_t rng_next(struct rng *);
 /* A uniform double in (0, 1]: never 0, so log() of it is finite. */
 double	rng_uniform(struct rng *);
 
-/* A standard normal deviate N(0, 1) (Box-Muller, one per call). */
+/*
+ * A standard normal deviate N(0, 1): Box-Muller, whose two deviates are
+ * handed out by two calls.
+ */
 double	rng_normal(struct rng *);
 
 #endif /* _VMTSIM_RNG_H_ */

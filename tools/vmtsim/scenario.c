@@ -38,6 +38,7 @@
 /* Stream selectors xored into the seed, so the two streams differ. */
 #define WALK_STREAM	0x77616c6b2d726e67ULL	/* "walk-rng" */
 #define JITTER_STREAM	0x6a69747465722d72ULL	/* "jitter-r" */
+#define HWALK_STREAM	0x686f73742d77616cULL	/* "host-wal" */
 
 struct scn {
 	struct trace	*tr;
@@ -52,10 +53,24 @@ struct scn {
 	char		errmsg[512];
 	int64_t		now;		/* start of the next segment */
 	int64_t		end;		/* duration, or the poweroff time */
-	int64_t		host_off;
 	struct scn_ev	*ev;		/* events of the current segment */
+	size_t		*evtxt;		/* ... offset of each one's text */
 	size_t		nev;
 	size_t		evcap;
+	char		*txt;		/* their TCLO texts, one after another */
+	size_t		txtlen;
+	size_t		txtcap;
+
+	/* The host clock: steps (exact) and the integral of its rate. */
+	int64_t		host_steps;
+	double		host_rate_off;	/* ns */
+	double		hwalk;		/* fractional, hwalk(hwalk_sec) */
+	int64_t		hwalk_sec;
+	struct rng	hwalk_rng;
+	int64_t		slew_left_ns;	/* host NTP slew not yet folded */
+	double		slew_ppm;	/* its rate */
+	double		slew_fold_ppm;	/* rate of that fold, signed */
+	int64_t		slew_fold_end;	/* ... until this time */
 
 	/* Scenarios. */
 	double		base_ppm;
@@ -116,35 +131,69 @@ static struct scn_ev *
 add_ev(struct scn *s, enum scn_ev_type type, unsigned long line)
 {
 	struct scn_ev *e;
-	size_t cap;
+	size_t cap, *o;
 
 	if (s->nev == s->evcap) {
 		cap = s->evcap == 0 ? 8 : s->evcap * 2;
 		if ((e = realloc(s->ev, cap * sizeof(*e))) == NULL)
 			return NULL;
 		s->ev = e;
+		if ((o = realloc(s->evtxt, cap * sizeof(*o))) == NULL)
+			return NULL;
+		s->evtxt = o;
 		s->evcap = cap;
 	}
-	e = &s->ev[s->nev++];
-	memset(e, 0, offsetof(struct scn_ev, tclo));
-	e->tclo[0] = '\0';
+	e = &s->ev[s->nev];
+	s->evtxt[s->nev++] = SIZE_MAX;
+	memset(e, 0, sizeof(*e));
 	e->type = type;
 	e->line = line;
 	return e;
 }
 
+/*
+ * A TCLO event; its text goes to the segment's text buffer, and
+ * finish_events() points the event at it once the buffer is final.
+ */
 static struct scn_ev * __attribute__((__format__(__printf__, 3, 4)))
 add_tclo(struct scn *s, unsigned long line, const char *fmt, ...)
 {
 	struct scn_ev *e;
 	va_list ap;
+	size_t need, cap;
+	char *t;
+	int n;
 
-	if ((e = add_ev(s, SCN_EV_TCLO, line)) == NULL)
-		return NULL;
 	va_start(ap, fmt);
-	vsnprintf(e->tclo, sizeof(e->tclo), fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	if (n < 0 || (e = add_ev(s, SCN_EV_TCLO, line)) == NULL)
+		return NULL;
+	need = s->txtlen + (size_t)n + 1;
+	if (need > s->txtcap) {
+		for (cap = s->txtcap == 0 ? 256 : s->txtcap; cap < need;)
+			cap *= 2;
+		if ((t = realloc(s->txt, cap)) == NULL)
+			return NULL;
+		s->txt = t;
+		s->txtcap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s->txt + s->txtlen, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	s->evtxt[s->nev - 1] = s->txtlen;
+	s->txtlen += (size_t)n + 1;
 	return e;
+}
+
+static void
+finish_events(struct scn *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nev; i++)
+		s->ev[i].tclo = s->evtxt[i] == SIZE_MAX ? NULL :
+		    s->txt + s->evtxt[i];
 }
 
 /* --- scenarios ------------------------------------------------------------ */
@@ -159,6 +208,56 @@ walk_to(struct scn *s, int64_t sec)
 			s->walk += s->hdr->osc_wander *
 			    rng_normal(&s->walk_rng);
 	}
+}
+
+static void
+hwalk_to(struct scn *s, int64_t sec)
+{
+
+	while (s->hwalk_sec < sec) {
+		s->hwalk_sec++;
+		if (s->hdr->host_wander > 0)
+			s->hwalk += s->hdr->host_wander *
+			    rng_normal(&s->hwalk_rng);
+	}
+}
+
+/* Does the host clock's rate change from one second to the next? */
+static bool
+host_rate_varies(const struct scn *s)
+{
+
+	return s->hdr->host_wander > 0 || s->slew_left_ns != 0 ||
+	    s->slew_fold_end > s->now;
+}
+
+/*
+ * The host clock's rate from t0 to the end of its second: the trace's
+ * error, the walk, and the fold of the slew for that stretch.
+ */
+static double
+host_ppm_at(struct scn *s, int64_t t0)
+{
+	int64_t sec = t0 / NS, end = (sec + 1) * NS, fold, cap;
+	double ppm;
+
+	hwalk_to(s, sec);
+	if (s->slew_fold_end <= t0 && s->slew_left_ns != 0) {
+		/* A new fold: at most the rate's worth of the rest. */
+		cap = (int64_t)(s->slew_ppm * 1e-6 * (double)(end - t0));
+		fold = s->slew_left_ns;
+		if (fold > cap)
+			fold = cap;
+		if (fold < -cap)
+			fold = -cap;
+		s->slew_left_ns -= fold;
+		s->slew_fold_ppm = (double)fold / (double)(end - t0) * 1e6;
+		s->slew_fold_end = end;
+	}
+	ppm = s->hdr->host_ppm + s->hwalk * 1e6;
+	if (s->slew_fold_end > t0)
+		ppm += s->slew_fold_ppm;
+	return ppm;
 }
 
 static double
@@ -239,7 +338,18 @@ apply_simple(struct scn *s, const struct trace_event *te)
 		if ((e = add_ev(s, SCN_EV_HOST_STEP, te->line)) == NULL)
 			return -1;
 		e->u.step_ns = te->u.host_step.step_ns;
-		s->host_off += e->u.step_ns;
+		s->host_steps += e->u.step_ns;
+		return 0;
+	case TRACE_EV_HOST_SLEW:
+		if ((e = add_ev(s, SCN_EV_HOST_SLEW, te->line)) == NULL)
+			return -1;
+		e->u.host_slew.amount_ns = te->u.host_slew.amount_ns;
+		e->u.host_slew.ppm = te->u.host_slew.ppm;
+		/* Replaces the slew in progress, fold included. */
+		s->slew_left_ns = te->u.host_slew.amount_ns;
+		s->slew_ppm = te->u.host_slew.ppm;
+		s->slew_fold_end = 0;
+		s->slew_fold_ppm = 0;
 		return 0;
 	case TRACE_EV_CPT:
 		if ((e = add_ev(s, SCN_EV_CPT, te->line)) == NULL)
@@ -334,10 +444,11 @@ collect(struct scn *s, int64_t t, char *err, size_t errlen)
 static int
 next_scenario(struct scn *s, struct scn_seg *seg, char *err, size_t errlen)
 {
-	int64_t t0 = s->now, t1, sec;
+	int64_t t0 = s->now, t1, sec = t0 / NS;
 
 	seg->frozen = s->frozen_until >= 0;
 	seg->ppm = 0;
+	seg->host_off_ns = (double)s->host_steps + s->host_rate_off;
 	if (!s->started) {
 		s->started = 1;
 		if (fetch(s, err, errlen) != 0)
@@ -345,24 +456,29 @@ next_scenario(struct scn *s, struct scn_seg *seg, char *err, size_t errlen)
 		if (s->have_tev && s->tev->at_ns == 0) {
 			/* Events at 0 come in an empty first segment. */
 			seg->ppm = ppm_at(s, 0);
+			seg->host_ppm = host_ppm_at(s, 0);
 			t1 = 0;
 			goto events;
 		}
 	}
 	if (seg->frozen) {
 		t1 = s->frozen_until;
+		/* The host clock's rate is constant over a segment. */
+		if (host_rate_varies(s) && t1 > (sec + 1) * NS)
+			t1 = (sec + 1) * NS;
 	} else {
-		sec = t0 / NS;
 		walk_to(s, sec);
 		seg->ppm = ppm_at(s, sec);
 		t1 = (sec + 1) * NS;
 	}
+	seg->host_ppm = host_ppm_at(s, t0);
 	if (t1 > s->end)
 		t1 = s->end;
 	if (fetch(s, err, errlen) != 0)
 		return -1;
 	if (s->have_tev && s->tev->at_ns < t1)
 		t1 = s->tev->at_ns;
+	s->host_rate_off += (double)(t1 - t0) * seg->host_ppm * 1e-6;
 	if (s->frozen_until == t1 && unfreeze(s) != 0)
 		return scn_fail(s, err, errlen, "out of memory");
 events:
@@ -427,6 +543,9 @@ next_recording(struct scn *s, struct scn_seg *seg, char *err, size_t errlen)
 
 	seg->frozen = false;
 	seg->ppm = 0;
+	/* The recorded host clock is the host clock. */
+	seg->host_ppm = 0;
+	seg->host_off_ns = 0;
 	if (s->split) {
 		s->split = 0;
 		seg->frozen = true;
@@ -468,6 +587,23 @@ next_recording(struct scn *s, struct scn_seg *seg, char *err, size_t errlen)
 
 /* --- public --------------------------------------------------------------- */
 
+/* The noise of a backdoor call: the same for both kinds of trace. */
+static void
+info_noise(struct scn_info *i, const struct trace_header *h)
+{
+
+	i->jitter_us = h->jitter_us;
+	i->read_error_us = h->read_error_us;
+	i->read_outlier_prob = h->read_outlier_prob;
+	i->read_outlier_us = h->read_outlier_us;
+	i->call_us = h->call_us;
+	i->call_jitter_us = h->call_jitter_us;
+	i->call_asym = h->call_asym;
+	i->stall_prob = h->stall_prob;
+	i->stall_ms = h->stall_ms;
+	i->stall_max_ms = h->stall_max_ms;
+}
+
 static void
 info_scenario(struct scn *s)
 {
@@ -477,7 +613,12 @@ info_scenario(struct scn *s)
 	i->duration_ns = h->duration_ns;
 	i->osc_hz = h->osc_hz;
 	i->osc_bits = h->osc_bits;
-	i->jitter_us = h->jitter_us;
+	i->osc_wander = h->osc_wander;
+	i->osc_cycle_ppm = h->osc_cycle_ppm;
+	i->osc_cycle_period_s = h->osc_cycle_period_s;
+	i->host_wander = h->host_wander;
+	i->catchup_ppm = h->catchup_ppm;
+	i->catchup_max_ns = (int64_t)llround(h->catchup_max_s * 1e9);
 	i->max_time_lag_us = h->max_time_lag_us;
 	i->interrupt_lag_us = h->interrupt_lag_us;
 	i->initial_offset_ns = (int64_t)llround(h->initial_offset_s * 1e9);
@@ -508,6 +649,8 @@ info_recording(struct scn *s, char *err, size_t errlen)
 	s->have_tev = 0;
 	i->host_epoch_ns = s->h_prev = s->tev->u.sample.host_ns;
 	i->guest_epoch_ns = s->g_prev = s->tev->u.sample.guest_ns;
+	i->interrupt_lag_us = s->tev->u.sample.lag_us > 0 ?
+	    s->tev->u.sample.lag_us : 0;
 	s->end = INT64_MAX;
 	return 0;
 }
@@ -532,6 +675,8 @@ scn_open(struct trace *tr, const uint64_t *seed, char *err, size_t errlen)
 	s->frozen_until = -1;
 	rng_seed(&s->walk_rng, s->info.seed ^ WALK_STREAM);
 	rng_seed(&s->jit_rng, s->info.seed ^ JITTER_STREAM);
+	rng_seed(&s->hwalk_rng, s->info.seed ^ HWALK_STREAM);
+	info_noise(&s->info, s->hdr);
 	if (s->hdr->kind == TRACE_SCENARIO)
 		info_scenario(s);
 	else if (info_recording(s, err, errlen) != 0) {
@@ -570,12 +715,14 @@ scn_next(struct scn *s, struct scn_seg *seg, char *err, size_t errlen)
 		return -1;
 	}
 	s->nev = 0;
+	s->txtlen = 0;
 	if (s->done)
 		return 0;
 	if (s->hdr->kind == TRACE_SCENARIO)
 		r = next_scenario(s, seg, err, errlen);
 	else
 		r = next_recording(s, seg, err, errlen);
+	finish_events(s);
 	seg->nev = s->nev;
 	seg->ev = s->ev;
 	return r;
@@ -585,7 +732,7 @@ int64_t
 scn_host_offset_ns(const struct scn *s)
 {
 
-	return s->host_off;
+	return s->host_steps + (int64_t)llround(s->host_rate_off);
 }
 
 int64_t
@@ -606,6 +753,8 @@ scn_close(struct scn *s)
 		return;
 	trace_close(s->tr);
 	free(s->ev);
+	free(s->evtxt);
+	free(s->txt);
 	free(s->tev);
 	free(s);
 }

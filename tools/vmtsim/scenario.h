@@ -52,13 +52,30 @@
  * SCN_EV_SAMPLE event with the recorded sample.  Recording rates are
  * reported as measured, not clamped.
  *
- * Random numbers come from two xoshiro256** streams seeded from the
- * seed: one for the walk (one draw per second of true time, frozen or
- * not), one for scn_jitter_ns().  So the same trace and seed give the
- * same segments, bit for bit, whatever the caller draws as jitter.
+ * The host clock.  Host real time at true time t is
+ *	host_epoch + t + host_off(t)
+ * where host_off is the sum of the host steps so far plus the integral
+ * of the host clock's frequency error, which during whole second k is
+ *	hppm(k) = host_ppm + 1e6 * hwalk(k) + slew(k)
+ * (hwalk a random walk like the oscillator's, with host_wander; slew(k)
+ * the host NTP slew below), constant over each segment: seg.host_ppm.
+ * seg.host_off_ns is host_off(t0).  While hppm varies from second to
+ * second (host_wander > 0, or a slew in progress) frozen segments are
+ * cut at whole seconds too.  A host_slew of A seconds at R ppm replaces
+ * any slew in progress (as adjtime(2) does) and moves the host clock by
+ * A at R ppm: from the event to the end of its second, and in each
+ * later second, by min(|left|, R * 1e-6 * the rest of the second), at a
+ * constant rate over that second.
+ *
+ * Random numbers come from xoshiro256** streams seeded from the seed:
+ * one for the walk (one draw per second of true time, frozen or not),
+ * one for the host clock's walk (the same), one for scn_jitter_ns().
+ * So the same trace and seed give the same segments, bit for bit,
+ * whatever the caller draws as jitter.
  *
  * Memory use does not depend on the trace's length: one trace line, one
- * read-ahead event, and the events of the current segment.
+ * read-ahead event, and the events of the current segment with the text
+ * of their TCLO messages, each stored once at its own length.
  */
 
 #ifndef _VMTSIM_SCENARIO_H_
@@ -74,7 +91,6 @@
 #define SCN_SCENARIO_EPOCH_NS	(1767225600LL * 1000000000LL)
 
 #define SCN_MAX_PPM		500000.0
-#define SCN_TCLO_MAX		(TRACE_LINE_MAX + 16)
 
 enum scn_ev_type {
 	SCN_EV_TCLO = 1,	/* host pushes text over TCLO */
@@ -88,7 +104,8 @@ enum scn_ev_type {
 	SCN_EV_FREEZE,		/* a stun (vMotion) of dur_ns begins */
 	SCN_EV_THAW,		/* the stun ends; ppm if has_ppm */
 	SCN_EV_SAMPLE,		/* recordings: the sample ending the interval */
-	SCN_EV_POWEROFF		/* the simulation ends at t1 */
+	SCN_EV_POWEROFF,	/* the simulation ends at t1 */
+	SCN_EV_HOST_SLEW	/* host NTP starts a slew (informative) */
 };
 
 /*
@@ -97,7 +114,9 @@ enum scn_ev_type {
  * as SCN_EV_TCLO events: "OS_Suspend" right after SCN_EV_SUSPEND, and
  * "reset", "OS_Resume", "Time_Synchronize 1" right after SCN_EV_RESUME
  * (as messages= allows).  set_option, time_synchronize, tclo and
- * checkbox push=1 become SCN_EV_TCLO with the full command text.
+ * checkbox push=1 become SCN_EV_TCLO with the full command text, which
+ * tclo points to (NULL for other types); like the event, it is valid
+ * until the next scn_next().
  */
 struct scn_ev {
 	enum scn_ev_type type;
@@ -123,8 +142,12 @@ struct scn_ev {
 			int64_t	host_ns;
 			int64_t	lag_us;		/* -1 if not recorded */
 		} sample;			/* SAMPLE */
+		struct {
+			int64_t	amount_ns;
+			double	ppm;
+		} host_slew;			/* HOST_SLEW */
 	} u;
-	char		tclo[SCN_TCLO_MAX];	/* TCLO */
+	const char	*tclo;			/* TCLO */
 };
 
 /*
@@ -136,6 +159,8 @@ struct scn_seg {
 	int64_t		t1_ns;
 	bool		frozen;
 	double		ppm;
+	double		host_ppm;	/* host clock rate error over it */
+	double		host_off_ns;	/* host_off(t0), see above */
 	size_t		nev;
 	const struct scn_ev *ev;
 };
@@ -146,9 +171,24 @@ struct scn_info {
 	int64_t		duration_ns;	/* -1 for recordings: until the end */
 	uint64_t	osc_hz;		/* nominal guest counter frequency */
 	unsigned	osc_bits;	/* counter width */
-	double		jitter_us;	/* std-dev of host read jitter */
+	double		jitter_us;	/* obsolete uniform call jitter */
+	double		read_error_us;	/* the noise model, vmtsim(5) */
+	double		read_outlier_prob;
+	double		read_outlier_us;
+	double		call_us;
+	double		call_jitter_us;
+	double		call_asym;
+	double		stall_prob;
+	double		stall_ms;
+	double		stall_max_ms;
+	double		osc_wander;	/* what the oracle knows */
+	double		osc_cycle_ppm;
+	double		osc_cycle_period_s;
+	double		host_wander;
+	double		catchup_ppm;	/* 0: stun backlogs are lost */
+	int64_t		catchup_max_ns;
 	int64_t		max_time_lag_us;
-	int64_t		interrupt_lag_us;
+	int64_t		interrupt_lag_us; /* standing lag; recordings: first */
 	int64_t		initial_offset_ns; /* guest minus host at t = 0 */
 	int		synctime;	/* host checkbox at power on */
 	uint64_t	seed;		/* the seed in use */
@@ -179,8 +219,9 @@ const struct scn_info *scn_info(const struct scn *);
 int	scn_next(struct scn *, struct scn_seg *seg, char *err, size_t errlen);
 
 /*
- * Host real time minus (host_epoch + t): the sum of the host steps
- * delivered so far.
+ * Host real time minus (host_epoch + t) at the end of the last segment
+ * handed out: the host steps, slews and frequency error so far, rounded
+ * to the ns.
  */
 int64_t	scn_host_offset_ns(const struct scn *);
 

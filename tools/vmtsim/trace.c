@@ -34,7 +34,7 @@
 
 #include "trace.h"
 
-#define TRACE_ERR_MAX	512
+#define TRACE_ERR_MAX	1024
 
 /* A token is quoted in messages only up to this many bytes. */
 #define TOKQ		"%.64s"
@@ -51,7 +51,7 @@ struct trace {
 	struct trace_header hdr;
 	size_t		metacap;
 	unsigned long	kind_line;	/* 0 until "kind" is read */
-	unsigned long	key_line[16];	/* first line of each header key */
+	unsigned long	key_line[32];	/* first line of each header key */
 	int		in_data;	/* the first event/sample was seen */
 	struct trace_event *pend;	/* the event read ahead by open */
 	int		have_pend;
@@ -66,19 +66,54 @@ struct trace {
 
 /* --- errors --------------------------------------------------------------- */
 
+char *
+trace_escape(char *dst, size_t len, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t n = 0;
+
+	for (p = (const unsigned char *)src; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+			if (n + 1 >= len)
+				break;
+			dst[n++] = (char)*p;
+		} else if (*p == '\\') {
+			if (n + 2 >= len)
+				break;
+			dst[n++] = '\\';
+			dst[n++] = '\\';
+		} else {
+			if (n + 4 >= len)
+				break;
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[*p >> 4];
+			dst[n++] = hex[*p & 0xf];
+		}
+	}
+	dst[n] = '\0';
+	return dst;
+}
+
+/*
+ * Every message is escaped as a whole, so that neither the file name
+ * nor a quoted token can put control bytes on a terminal.
+ */
 static int __attribute__((__format__(__printf__, 2, 3)))
 terr(struct trace *t, const char *fmt, ...)
 {
+	char raw[TRACE_ERR_MAX];
 	va_list ap;
 	int n;
 
-	n = snprintf(t->errmsg, sizeof(t->errmsg), "%s:%lu: ", t->name,
-	    t->line);
-	if (n < 0 || (size_t)n >= sizeof(t->errmsg))
+	n = snprintf(raw, sizeof(raw), "%s:%lu: ", t->name, t->line);
+	if (n < 0 || (size_t)n >= sizeof(raw))
 		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(t->errmsg + n, sizeof(t->errmsg) - n, fmt, ap);
+	vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
 	va_end(ap);
+	trace_escape(t->errmsg, sizeof(t->errmsg), raw);
 	t->failed = 1;
 	return -1;
 }
@@ -370,8 +405,38 @@ static const struct hkey hkeys[] = {
 	    0, 0, 0 },
 	{ "counter_hz", TRACE_HAVE_COUNTER_HZ, 'i', K_REC,
 	    TRACE_MIN_OSC_HZ, 0, TRACE_MAX_OSC_HZ },
+	/* The noise of a backdoor call, for either kind of trace. */
+	{ "read_error_us", TRACE_HAVE_READ_ERROR, 'd', K_SCN | K_REC,
+	    0, 0, TRACE_MAX_NOISE_US },
+	{ "read_outlier_prob", TRACE_HAVE_OUTLIER_PROB, 'd', K_SCN | K_REC,
+	    0, 0, 1 },
+	{ "read_outlier_us", TRACE_HAVE_OUTLIER_US, 'd', K_SCN | K_REC,
+	    0, 0, TRACE_MAX_NOISE_US },
+	{ "call_us", TRACE_HAVE_CALL_US, 'd', K_SCN | K_REC,
+	    0, 0, TRACE_MAX_NOISE_US },
+	{ "call_jitter_us", TRACE_HAVE_CALL_JITTER, 'd', K_SCN | K_REC,
+	    0, 0, TRACE_MAX_NOISE_US },
+	{ "call_asym", TRACE_HAVE_CALL_ASYM, 'd', K_SCN | K_REC,
+	    -1, 0, 1 },
+	{ "stall_prob", TRACE_HAVE_STALL_PROB, 'd', K_SCN | K_REC,
+	    0, 0, 1 },
+	{ "stall_ms", TRACE_HAVE_STALL_MS, 'd', K_SCN | K_REC,
+	    0, 0, TRACE_MAX_STALL_MS },
+	{ "stall_max_ms", TRACE_HAVE_STALL_MAX, 'd', K_SCN | K_REC,
+	    0, 0, TRACE_MAX_STALL_MS },
+	/* The host clock and the VMM's catch-up: scenarios only. */
+	{ "host_ppm", TRACE_HAVE_HOST_PPM, 'd', K_SCN,
+	    -TRACE_MAX_PPM, 0, TRACE_MAX_PPM },
+	{ "host_wander", TRACE_HAVE_HOST_WANDER, 'd', K_SCN,
+	    0, 0, TRACE_MAX_WANDER },
+	{ "catchup_ppm", TRACE_HAVE_CATCHUP_PPM, 'd', K_SCN,
+	    0, 0, TRACE_MAX_CATCHUP_PPM },
+	{ "catchup_max_s", TRACE_HAVE_CATCHUP_MAX, 'd', K_SCN,
+	    0, 0, TRACE_MAX_DURATION_S },
 };
 #define NHKEYS	(sizeof(hkeys) / sizeof(hkeys[0]))
+_Static_assert(NHKEYS <= sizeof(((struct trace *)0)->key_line) /
+    sizeof(unsigned long), "key_line[] holds every header key");
 
 static const char *
 kind_name(enum trace_kind k)
@@ -389,6 +454,9 @@ header_defaults(struct trace_header *h)
 	h->osc_bits = TRACE_DEF_OSC_BITS;
 	h->osc_cycle_period_s = TRACE_DEF_CYCLE_PERIOD_S;
 	h->max_time_lag_us = TRACE_DEF_MAX_TIME_LAG_US;
+	h->call_us = TRACE_DEF_CALL_US;
+	h->stall_max_ms = TRACE_DEF_STALL_MAX_MS;
+	h->catchup_max_s = TRACE_DEF_CATCHUP_MAX_S;
 	h->synctime = 1;
 	h->seed = TRACE_DEF_SEED;
 }
@@ -427,6 +495,19 @@ store_hkey(struct trace_header *h, unsigned bit, double d, int64_t i,
 	case TRACE_HAVE_OFFSET:		h->initial_offset_s = d; break;
 	case TRACE_HAVE_SYNCTIME:	h->synctime = (int)i; break;
 	case TRACE_HAVE_SEED:		h->seed = u; break;
+	case TRACE_HAVE_READ_ERROR:	h->read_error_us = d; break;
+	case TRACE_HAVE_OUTLIER_PROB:	h->read_outlier_prob = d; break;
+	case TRACE_HAVE_OUTLIER_US:	h->read_outlier_us = d; break;
+	case TRACE_HAVE_CALL_US:	h->call_us = d; break;
+	case TRACE_HAVE_CALL_JITTER:	h->call_jitter_us = d; break;
+	case TRACE_HAVE_CALL_ASYM:	h->call_asym = d; break;
+	case TRACE_HAVE_STALL_PROB:	h->stall_prob = d; break;
+	case TRACE_HAVE_STALL_MS:	h->stall_ms = d; break;
+	case TRACE_HAVE_STALL_MAX:	h->stall_max_ms = d; break;
+	case TRACE_HAVE_HOST_PPM:	h->host_ppm = d; break;
+	case TRACE_HAVE_HOST_WANDER:	h->host_wander = d; break;
+	case TRACE_HAVE_CATCHUP_PPM:	h->catchup_ppm = d; break;
+	case TRACE_HAVE_CATCHUP_MAX:	h->catchup_max_s = d; break;
 	case TRACE_HAVE_COUNTER_HZ:
 		/* The counter frequency is the oscillator's nominal one. */
 		h->counter_hz = h->osc_hz = (uint64_t)i;
@@ -517,6 +598,9 @@ parse_meta(struct trace *t, char **pp)
 	/* Meta lines after the first sample are accepted and not kept. */
 	if (t->in_data)
 		return 0;
+	if (t->hdr.nmeta == TRACE_MAX_META)
+		return terr(t, "meta: more than %d lines before the first "
+		    "sample", TRACE_MAX_META);
 	if (t->hdr.nmeta == t->metacap) {
 		cap = t->metacap == 0 ? 8 : t->metacap * 2;
 		nm = realloc(t->hdr.meta, cap * sizeof(*nm));
@@ -536,9 +620,18 @@ static int
 end_header(struct trace *t)
 {
 
-	if (t->hdr.kind == TRACE_SCENARIO &&
-	    (t->hdr.have & TRACE_HAVE_DURATION) == 0)
+	const struct trace_header *h = &t->hdr;
+
+	if (h->kind == TRACE_SCENARIO && (h->have & TRACE_HAVE_DURATION) == 0)
 		return terr(t, "duration_s missing (it is required)");
+	/* The obsolete jitter has its own read point: see vmtsim(5). */
+	if (h->jitter_us > 0 && (h->have & (TRACE_HAVE_CALL_JITTER |
+	    TRACE_HAVE_CALL_ASYM)) != 0)
+		return terr(t, "jitter_us cannot be combined with "
+		    "call_jitter_us or call_asym");
+	if (h->stall_max_ms < h->stall_ms)
+		return terr(t, "stall_max_ms %g is below stall_ms %g",
+		    h->stall_max_ms, h->stall_ms);
 	return 0;
 }
 
@@ -672,6 +765,29 @@ ev_host_step(struct trace *t, char **pp, struct trace_event *ev)
 }
 
 static int
+ev_host_slew(struct trace *t, char **pp, struct trace_event *ev)
+{
+	char *tok, *val = NULL;
+	double s;
+
+	if (get_dbl(t, "host_slew", next_tok(pp), -TRACE_MAX_HOST_SLEW_S, 0,
+	    TRACE_MAX_HOST_SLEW_S, &s) != 0)
+		return -1;
+	ev->u.host_slew.amount_ns = s_to_ns(s);
+	ev->u.host_slew.ppm = TRACE_DEF_HOST_SLEW_PPM;
+	if ((tok = next_tok(pp)) != NULL) {
+		if (split_kv(t, "host_slew", tok, &val) != 0)
+			return -1;
+		if (strcmp(tok, "ppm") != 0)
+			return terr(t, "host_slew: unknown key '" TOKQ "'", tok);
+		if (get_dbl(t, "host_slew ppm", val, 0, 1,
+		    TRACE_MAX_HOST_SLEW_PPM, &ev->u.host_slew.ppm) != 0)
+			return -1;
+	}
+	return expect_end(t, pp, "host_slew");
+}
+
+static int
 ev_set_option(struct trace *t, char **pp, struct trace_event *ev)
 {
 	char *name, *value;
@@ -783,6 +899,11 @@ ev_cpt(struct trace *t, char **pp, struct trace_event *ev)
 	for (k = 0; k < 3; k++)
 		if (!seen[k])
 			return terr(t, "cpt: missing %s=", keys[k]);
+	/* A send ends with its payload: only a receive has a status step. */
+	if (ev->u.cpt.dir == TRACE_DIR_SEND &&
+	    ev->u.cpt.step == TRACE_STEP_STATUS)
+		return terr(t, "cpt: step=status is the end of a receive; a "
+		    "send has no status step (use dir=recv)");
 	return 0;
 }
 
@@ -816,6 +937,7 @@ static const struct evdesc {
 	{ "freeze",		TRACE_EV_FREEZE,	ev_freeze },
 	{ "rate",		TRACE_EV_RATE,		ev_rate },
 	{ "host_step",		TRACE_EV_HOST_STEP,	ev_host_step },
+	{ "host_slew",		TRACE_EV_HOST_SLEW,	ev_host_slew },
 	{ "set_option",		TRACE_EV_SET_OPTION,	ev_set_option },
 	{ "time_synchronize",	TRACE_EV_TIME_SYNC,	ev_time_sync },
 	{ "tclo",		TRACE_EV_TCLO,		ev_tclo },
@@ -890,6 +1012,8 @@ parse_sample(struct trace *t, char **pp, struct trace_event *ev)
 
 	if (t->hdr.kind != TRACE_RECORDING)
 		return terr(t, "'sample' is not allowed in a scenario");
+	if (!t->in_data && end_header(t) != 0)
+		return -1;
 	t->in_data = 1;
 	if (get_i64(t, "sample guest_ns", next_tok(pp), 0, INT64_MAX, &g) ||
 	    get_i64(t, "sample host_ns", next_tok(pp), 0, INT64_MAX, &h))
@@ -1045,8 +1169,11 @@ trace_open(const char *path, char *err, size_t errlen)
 	if ((t = trace_alloc(path, err, errlen)) == NULL)
 		return NULL;
 	if ((t->fp = fopen(path, "r")) == NULL) {
+		char q[TRACE_ERR_MAX];
+
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			snprintf(err, errlen, "%s: %s",
+			    trace_escape(q, sizeof(q), path), strerror(errno));
 		trace_close(t);
 		return NULL;
 	}
@@ -1103,10 +1230,12 @@ trace_next(struct trace *t, struct trace_event *ev, char *err, size_t errlen)
 }
 
 int
-trace_validate(const char *path, char *err, size_t errlen)
+trace_validate_span(const char *path, int64_t *span_ns, char *err,
+    size_t errlen)
 {
 	struct trace_event *ev;
 	struct trace *t;
+	int64_t first = -1, last = 0;
 	int r;
 
 	if ((t = trace_open(path, err, errlen)) == NULL)
@@ -1116,9 +1245,24 @@ trace_validate(const char *path, char *err, size_t errlen)
 		trace_close(t);
 		return -1;
 	}
-	while ((r = trace_next(t, ev, err, errlen)) > 0)
-		continue;
+	while ((r = trace_next(t, ev, err, errlen)) > 0) {
+		if (ev->type != TRACE_EV_SAMPLE)
+			continue;
+		if (first < 0)
+			first = ev->u.sample.host_ns;
+		last = ev->u.sample.host_ns;
+	}
+	if (span_ns != NULL)
+		*span_ns = t->hdr.kind == TRACE_SCENARIO ? t->hdr.duration_ns :
+		    first < 0 ? 0 : last - first;
 	free(ev);
 	trace_close(t);
 	return r;
+}
+
+int
+trace_validate(const char *path, char *err, size_t errlen)
+{
+
+	return trace_validate_span(path, NULL, err, errlen);
 }

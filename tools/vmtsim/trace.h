@@ -69,6 +69,16 @@
 #define TRACE_MAX_OFFSET_S	1e9
 #define TRACE_MAX_HOST_STEP_S	1e9
 #define TRACE_MAX_COUNT		1000000	/* cpt count=, drop */
+#define TRACE_MAX_META		256	/* meta lines kept (before the data) */
+#define TRACE_MAX_NOISE_US	1e6	/* read_error_us, call_*_us, ... */
+#define TRACE_MAX_STALL_MS	1e5	/* stall_ms, stall_max_ms */
+#define TRACE_DEF_CALL_US	1.0	/* a backdoor call is never free */
+#define TRACE_DEF_STALL_MAX_MS	1000.0
+#define TRACE_MAX_CATCHUP_PPM	300000.0
+#define TRACE_DEF_CATCHUP_MAX_S	60.0
+#define TRACE_MAX_HOST_SLEW_S	1e3	/* host_slew amount */
+#define TRACE_DEF_HOST_SLEW_PPM	500.0	/* ntpd's adjtime rate */
+#define TRACE_MAX_HOST_SLEW_PPM	5000.0
 
 enum trace_kind {
 	TRACE_SCENARIO = 1,
@@ -90,6 +100,19 @@ enum trace_kind {
 #define TRACE_HAVE_SYNCTIME	0x0800
 #define TRACE_HAVE_SEED		0x1000
 #define TRACE_HAVE_COUNTER_HZ	0x2000
+#define TRACE_HAVE_READ_ERROR	0x4000
+#define TRACE_HAVE_OUTLIER_PROB	0x8000
+#define TRACE_HAVE_OUTLIER_US	0x10000
+#define TRACE_HAVE_CALL_US	0x20000
+#define TRACE_HAVE_CALL_JITTER	0x40000
+#define TRACE_HAVE_CALL_ASYM	0x80000
+#define TRACE_HAVE_STALL_PROB	0x100000
+#define TRACE_HAVE_STALL_MS	0x200000
+#define TRACE_HAVE_STALL_MAX	0x400000
+#define TRACE_HAVE_HOST_PPM	0x800000
+#define TRACE_HAVE_HOST_WANDER	0x1000000
+#define TRACE_HAVE_CATCHUP_PPM	0x2000000
+#define TRACE_HAVE_CATCHUP_MAX	0x4000000
 
 /*
  * The header.  Fields a kind does not use keep their defaults.  For a
@@ -106,7 +129,20 @@ struct trace_header {
 	double		osc_wander;
 	double		osc_cycle_ppm;
 	double		osc_cycle_period_s;
-	double		jitter_us;
+	double		jitter_us;		/* obsolete call jitter */
+	double		read_error_us;		/* the noise model: vmtsim(5) */
+	double		read_outlier_prob;
+	double		read_outlier_us;
+	double		call_us;
+	double		call_jitter_us;
+	double		call_asym;
+	double		stall_prob;
+	double		stall_ms;
+	double		stall_max_ms;
+	double		host_ppm;
+	double		host_wander;
+	double		catchup_ppm;
+	double		catchup_max_s;
 	int64_t		max_time_lag_us;
 	int64_t		interrupt_lag_us;
 	double		initial_offset_s;
@@ -129,7 +165,8 @@ enum trace_ev_type {
 	TRACE_EV_CHECKBOX,
 	TRACE_EV_CPT,
 	TRACE_EV_DROP,
-	TRACE_EV_POWEROFF
+	TRACE_EV_POWEROFF,
+	TRACE_EV_HOST_SLEW
 };
 
 /* suspend messages=: which host messages are sent. */
@@ -172,6 +209,10 @@ struct trace_event {
 		struct {
 			int64_t	step_ns;
 		} host_step;
+		struct {
+			int64_t	amount_ns;
+			double	ppm;		/* rate, > 0 */
+		} host_slew;
 		struct {
 			size_t	name_len;
 		} set_option;
@@ -233,6 +274,21 @@ void	trace_close(struct trace *);
  * the reason in err otherwise.
  */
 int	trace_validate(const char *path, char *err, size_t errlen);
+
+/*
+ * The same, also giving the true time the trace covers: duration_s, or
+ * the host time from the first sample to the last.
+ */
+int	trace_validate_span(const char *path, int64_t *span_ns, char *err,
+	    size_t errlen);
+
+/*
+ * Copy src into dst (of len > 0 bytes, always terminated), every byte
+ * outside printable ASCII written as \xNN and a backslash as \\, so
+ * that no message shows a terminal control sequence from its input.
+ * Returns dst.
+ */
+char	*trace_escape(char *dst, size_t len, const char *src);
 
 /* The scenario keyword of an event type ("suspend", ...; "sample"). */
 const char *trace_ev_name(enum trace_ev_type);

@@ -26,7 +26,9 @@
  * built with options VMT_TIMESYNC; vmtsim-guest-nots for the others),
  * each with a fresh kernel, and reads their records (record.h) in
  * lockstep, one simulated second at a time, so that memory stays flat
- * however long the trace.  The metrics (metrics.c) and outputs
+ * however long the trace.  The "oracle" column comes from the vmt
+ * guest's records (it is fed vmt's reads), which is started for it
+ * alone if vmt is not asked for.  The metrics (metrics.c) and outputs
  * (report.c) are computed here.
  */
 
@@ -48,6 +50,7 @@
 
 #include "gen.h"
 #include "metrics.h"
+#include "oracle.h"
 #include "record.h"
 #include "report.h"
 #include "trace.h"
@@ -56,8 +59,11 @@
 #define GUEST_FD		3
 #define PROGRESS_INTERVAL_NS	(NS_PER_S / 5)
 #define PIPE_SIZE		(1 << 20)
+/* -o warns before writing more than this. */
+#define TSV_WARN_BYTES		(256.0 * 1024 * 1024)
 
-static const char *const all_policies[] = { "vmt", "netbsd", "ovt", "none" };
+static const char *const all_policies[] = { "oracle", "vmt", "netbsd", "ovt",
+    "none" };
 
 struct opts {
 	const char	*pol[REP_MAX_POLICIES];
@@ -67,17 +73,26 @@ struct opts {
 	const char	*tsv;
 	const char	*plot;
 	bool		json;
+	bool		markdown;
 	double		limit_s;
 	double		settle_s;
 };
 
+/* A guest process. */
 struct child {
-	const char	*pol;
+	const char	*pol;		/* the policy it runs */
 	pid_t		pid;
 	FILE		*in;
-	struct met	met;
 	struct vs_rec	sec;		/* this second's record */
 	bool		ended;
+};
+
+/* A column of the results: a policy, or the oracle of a vmt guest. */
+struct column {
+	const char	*name;
+	struct child	*ch;
+	bool		oracle;
+	struct met	met;
 };
 
 /* The state of one trace's run. */
@@ -86,6 +101,8 @@ struct run {
 	const char	*path;
 	struct child	ch[REP_MAX_POLICIES];
 	size_t		nch;
+	struct column	col[REP_MAX_POLICIES];
+	size_t		ncol;
 	struct rep_run	rep;
 	struct rep_marks marks;
 	FILE		*tsv;
@@ -96,11 +113,23 @@ struct run {
 
 static char guest_dir[PATH_MAX];
 
+/* A name from the command line or a trace, fit for a message. */
+static const char *
+esc(const char *s)
+{
+	static char buf[4][PATH_MAX + 64];
+	static int k;
+
+	k = (k + 1) % 4;
+	return trace_escape(buf[k], sizeof(buf[k]), s);
+}
+
 static void __attribute__((__noreturn__))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: vmtsim [-p policy,...] [-s seed] [-o series.tsv] [--json]\n"
+	    "usage: vmtsim [-p policy,...] [-s seed] [-o series.tsv]"
+	    " [--json | --markdown]\n"
 	    "              [--limit seconds] [--settle seconds]"
 	    " [--plot file.svg|file.png]\n"
 	    "              trace ...\n"
@@ -148,12 +177,12 @@ parse_policies(struct opts *o, char *list)
 			if (strcmp(p, all_policies[i]) == 0)
 				break;
 		if (i == REP_MAX_POLICIES) {
-			warnx("unknown policy: %s", p);
+			warnx("unknown policy: %s", esc(p));
 			return -1;
 		}
 		for (j = 0; j < o->npol; j++)
 			if (o->pol[j] == all_policies[i]) {
-				warnx("policy given twice: %s", p);
+				warnx("policy given twice: %s", esc(p));
 				return -1;
 			}
 		o->pol[o->npol++] = all_policies[i];
@@ -174,16 +203,17 @@ parse_seconds(const char *s, const char *what, double min, double *out)
 	*out = strtod(s, &end);
 	if (end == s || *end != '\0' || errno != 0 || !isfinite(*out) ||
 	    *out < min || *out > 1e9) {
-		warnx("bad %s: %s", what, s);
+		warnx("bad %s: %s", what, esc(s));
 		return -1;
 	}
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_LIMIT, OPT_SETTLE, OPT_PLOT };
+enum { OPT_JSON = 256, OPT_LIMIT, OPT_SETTLE, OPT_PLOT, OPT_MARKDOWN };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "markdown", no_argument, NULL, OPT_MARKDOWN },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "settle", required_argument, NULL, OPT_SETTLE },
 	{ "plot", required_argument, NULL, OPT_PLOT },
@@ -214,7 +244,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			o->seed = strtoull(optarg, &end, 10);
 			if (end == optarg || *end != '\0' || errno != 0 ||
 			    optarg[0] == '-') {
-				warnx("bad seed: %s", optarg);
+				warnx("bad seed: %s", esc(optarg));
 				usage();
 			}
 			o->have_seed = true;
@@ -224,6 +254,9 @@ parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_MARKDOWN:
+			o->markdown = true;
 			break;
 		case OPT_LIMIT:
 			if (parse_seconds(optarg, "limit", 1e-9,
@@ -246,26 +279,39 @@ parse_args(struct opts *o, int argc, char **argv)
 		warnx("no trace given");
 		usage();
 	}
+	if (o->json && o->markdown) {
+		warnx("--json and --markdown do not go together");
+		usage();
+	}
 	if ((o->tsv != NULL || o->plot != NULL) && argc - optind > 1) {
 		warnx("-o and --plot take a single trace");
 		usage();
 	}
 	if (o->plot != NULL && !rep_plot_name_ok(o->plot)) {
-		warnx("%s: the plot must be .svg or .png", o->plot);
+		warnx("%s: the plot must be .svg or .png", esc(o->plot));
 		usage();
 	}
 }
 
-/* Nothing runs unless every trace is valid. */
-static void
+/*
+ * Nothing runs unless every trace is valid.  Returns the true time the
+ * first one covers.
+ */
+static int64_t
 validate_all(char **paths, int n)
 {
 	char errbuf[1024];
+	int64_t span, first = 0;
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (trace_validate(paths[i], errbuf, sizeof(errbuf)) != 0)
+	for (i = 0; i < n; i++) {
+		if (trace_validate_span(paths[i], &span, errbuf,
+		    sizeof(errbuf)) != 0)
 			errx(1, "%s", errbuf);
+		if (i == 0)
+			first = span;
+	}
+	return first;
 }
 
 static void
@@ -288,7 +334,7 @@ run_fail(struct run *r, const char *fmt, const char *arg)
 
 	snprintf(msg, sizeof(msg), fmt, arg);
 	kill_children(r);
-	errx(1, "%s: %s", r->path, msg);
+	errx(1, "%s: %s", esc(r->path), esc(msg));
 }
 
 static void
@@ -346,24 +392,72 @@ child_start(struct run *r, struct child *c)
 	setvbuf(c->in, NULL, _IOFBF, 1 << 16);
 }
 
+/*
+ * What the oracle column sees of a vmt guest's record: the oracle's
+ * offset, and none of the clock's actions (it never touches the clock).
+ */
+static void
+oracle_rec(const struct vs_rec *in, struct vs_rec *out)
+{
+	int64_t sim;
+
+	*out = *in;
+	if (in->type == VS_REC_END) {
+		sim = in->u.sum.simulated_ns;
+		memset(&out->u.sum, 0, sizeof(out->u.sum));
+		out->u.sum.simulated_ns = sim;
+		return;
+	}
+	out->flags &= ~(uint32_t)(VS_F_STEP | VS_F_BACK);
+	memset(&out->u.sec, 0, sizeof(out->u.sec));
+	out->u.sec.offset_ns = in->u.sec.oracle_ns;
+	out->u.sec.slew_ppm = NAN;
+}
+
+/* This column's view of its child's record. */
+static const struct vs_rec *
+col_rec(const struct column *col, const struct vs_rec *in,
+    struct vs_rec *buf)
+{
+	if (!col->oracle)
+		return in;
+	oracle_rec(in, buf);
+	return buf;
+}
+
+/* A FINE or END record goes to every column of its child. */
+static void
+child_dispatch(struct run *r, const struct child *c, const struct vs_rec *rec)
+{
+	struct vs_rec buf;
+	size_t i;
+
+	for (i = 0; i < r->ncol; i++)
+		if (r->col[i].ch == c)
+			met_add(&r->col[i].met, col_rec(&r->col[i], rec, &buf));
+}
+
 /* Read c's records up to its next SECOND or END; false at EOF. */
 static bool
-child_next(struct child *c)
+child_next(struct run *r, struct child *c)
 {
 	struct vs_rec rec;
 
 	for (;;) {
-		if (fread(&rec, sizeof(rec), 1, c->in) != 1)
+		if (fread(&rec, VS_REC_SHORT, 1, c->in) != 1)
+			return false;
+		if (rec.type == VS_REC_END && fread((char *)&rec +
+		    VS_REC_SHORT, sizeof(rec) - VS_REC_SHORT, 1, c->in) != 1)
 			return false;
 		switch (rec.type) {
 		case VS_REC_FINE:
-			met_add(&c->met, &rec);
+			child_dispatch(r, c, &rec);
 			break;
 		case VS_REC_SECOND:
 			c->sec = rec;
 			return true;
 		case VS_REC_END:
-			met_add(&c->met, &rec);
+			child_dispatch(r, c, &rec);
 			c->ended = true;
 			return true;
 		default:
@@ -417,26 +511,43 @@ run_second(struct run *r)
 	size_t i, ended = 0;
 
 	for (i = 0; i < r->nch; i++) {
-		if (!child_next(&r->ch[i]))
+		if (!child_next(r, &r->ch[i]))
 			run_fail(r, "policy %s: the guest stopped early",
 			    r->ch[i].pol);
 		ended += r->ch[i].ended;
-		recs[i] = r->ch[i].sec;
+		if (r->ch[i].sec.t_ns != r->ch[0].sec.t_ns)
+			run_fail(r, "%s", "the guests are out of step");
 	}
 	if (ended == r->nch)
 		return false;
 	if (ended != 0)
 		run_fail(r, "%s", "the guests disagree on the trace's length");
-	for (i = 0; i < r->nch; i++) {
-		if (recs[i].t_ns != recs[0].t_ns)
-			run_fail(r, "%s", "the guests are out of step");
-		met_add(&r->ch[i].met, &recs[i]);
+	for (i = 0; i < r->ncol; i++) {
+		if (r->col[i].oracle)
+			oracle_rec(&r->col[i].ch->sec, &recs[i]);
+		else
+			recs[i] = r->col[i].ch->sec;
+		met_add(&r->col[i].met, &recs[i]);
 	}
-	rep_mark(&r->marks, &recs[0]);
+	rep_mark(&r->marks, &r->ch[0].sec);
+	rep_count(&r->rep.ev, &r->ch[0].sec);
 	if (r->tsv != NULL)
 		rep_tsv_row(r->tsv, &r->rep, recs);
-	progress(r, recs[0].t_ns, false);
+	progress(r, r->ch[0].sec.t_ns, false);
 	return true;
+}
+
+/* The guest process running pol, started on demand. */
+static struct child *
+run_child(struct run *r, const char *pol)
+{
+	size_t i;
+
+	for (i = 0; i < r->nch; i++)
+		if (strcmp(r->ch[i].pol, pol) == 0)
+			return &r->ch[i];
+	r->ch[r->nch].pol = pol;
+	return &r->ch[r->nch++];
 }
 
 static void
@@ -461,12 +572,25 @@ run_setup(struct run *r, const struct opts *o, const char *path)
 	r->rep.trace = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
 	    path;
 	r->rep.limit_s = o->limit_s;
-	r->rep.npol = r->nch = o->npol;
+	r->rep.settle_s = o->settle_s;
+	r->rep.npol = r->ncol = o->npol;
+	r->rep.oracle = -1;
 	mp.limit_ns = (int64_t)llround(o->limit_s * 1e9);
 	mp.settle_ns = (int64_t)llround(o->settle_s * 1e9);
+	/* The policies' own processes first, then the oracle's if need be. */
+	for (i = 0; i < o->npol; i++)
+		if (strcmp(o->pol[i], "oracle") != 0)
+			(void)run_child(r, o->pol[i]);
 	for (i = 0; i < o->npol; i++) {
-		r->rep.pol[i] = r->ch[i].pol = o->pol[i];
-		met_init(&r->ch[i].met, &mp);
+		struct column *c = &r->col[i];
+
+		c->name = r->rep.pol[i] = o->pol[i];
+		c->oracle = strcmp(o->pol[i], "oracle") == 0;
+		c->ch = run_child(r, c->oracle ? "vmt" : o->pol[i]);
+		if (c->oracle)
+			r->rep.oracle = (int)i;
+		mp.clock_stats = !c->oracle;
+		met_init(&c->met, &mp);
 	}
 	r->progress = isatty(STDERR_FILENO);
 }
@@ -480,7 +604,7 @@ run_trace(struct run *r, const char *tsv_path)
 
 	if (tsv_path != NULL) {
 		if ((r->tsv = fopen(tsv_path, "w")) == NULL)
-			err(1, "%s", tsv_path);
+			err(1, "%s", esc(tsv_path));
 		rep_tsv_header(r->tsv, &r->rep);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -493,12 +617,12 @@ run_trace(struct run *r, const char *tsv_path)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	progress(r, 0, true);
 	if (r->tsv != NULL && fclose(r->tsv) != 0)
-		err(1, "%s", tsv_path);
+		err(1, "%s", esc(tsv_path));
 	r->tsv = NULL;
 	r->rep.wall_s = elapsed_s(&t0, &t1);
-	r->rep.simulated_s = (double)r->ch[0].met.sum.simulated_ns / 1e9;
-	for (i = 0; i < r->nch; i++)
-		met_result(&r->ch[i].met, &r->rep.res[i]);
+	r->rep.simulated_s = (double)r->col[0].met.sum.simulated_ns / 1e9;
+	for (i = 0; i < r->ncol; i++)
+		met_result(&r->col[i].met, &r->rep.res[i]);
 }
 
 static void
@@ -532,19 +656,37 @@ run_one(struct run *r, const struct opts *o)
 	unlink(tmp);
 }
 
+/* A series of a year is big: say so before writing it. */
+static void
+warn_tsv_size(const struct opts *o, int64_t span_ns)
+{
+	struct rep_run rep;
+	double bytes;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.npol = o->npol;
+	bytes = (double)span_ns / 1e9 * (double)rep_tsv_row_bytes(&rep);
+	if (bytes > TSV_WARN_BYTES)
+		warnx("warning: %s will take about %.0f MB (one row per "
+		    "simulated second)", esc(o->tsv), bytes / 1048576);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	struct run *r;
+	int64_t span;
 	int i, n;
 
 	if (argc > 1 && strcmp(argv[1], "gen") == 0)
 		return vmtsim_gen_main(argc - 1, argv + 1);
 	parse_args(&o, argc, argv);
 	n = argc - optind;
-	validate_all(argv + optind, n);
+	span = validate_all(argv + optind, n);
 	find_guest_dir(argv[0]);
+	if (o.tsv != NULL)
+		warn_tsv_size(&o, span);
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		err(1, "calloc");
 	if (o.json && n > 1)
@@ -555,6 +697,8 @@ main(int argc, char **argv)
 		if (o.json) {
 			rep_json(stdout, &r->rep);
 			printf("%s\n", n > 1 && i < n - 1 ? "," : "");
+		} else if (o.markdown) {
+			rep_markdown(stdout, &r->rep);
 		} else {
 			if (i > 0)
 				printf("\n");

@@ -29,9 +29,11 @@
  * lets sysctl override it (mode) or change it on the host
  * (host_synctime).
  *
- * Every TCLO poll also compares host time elapsed with uptime elapsed:
- * a VM that was suspended, or restored from a snapshot, shows a gap
- * there within a second even when every host message about it was lost.
+ * Every TCLO poll also reads host time: a VM that was suspended, or
+ * restored from a snapshot, shows a jump of host time against uptime
+ * within a second even when every host message about it was lost.  No
+ * host time is acted on before vmt_ts_vet() (vmt_timesync_host.c)
+ * believes it, on any path.
  *
  * Locking: ts_lock guards everything below marked [t].  Order:
  * sc_lock (transport), then ts_lock, then timecounter_lock (taken
@@ -81,17 +83,13 @@ CTASSERT(VMT_TIMESYNC_STEP_MS >= VMT_TSP_STEP_MIN_NS / 1000000 &&
     VMT_TIMESYNC_STEP_MS <= 86400000);
 
 #define NS_PER_S		1000000000LL
-#define NS_PER_US		1000LL
-/* Host times before 2000-01-01 are not believed. */
-#define VMT_TS_EPOCH_MIN_S	946684800LL
-/* A host-vs-uptime gap above this on a poll is a discontinuity. */
-#define VMT_TS_DISC_NS		NS_PER_S
-/* Host and uptime disagreeing by more than this is insane, not a jump. */
-#define VMT_TS_INSANE_NS	(2LL * 366 * 86400 * NS_PER_S)
-/* Host reads per sample; the tightest bracket wins. */
-#define VMT_TS_TRIES		4
-/* Log lines about bad host times: at most one per this interval. */
-#define VMT_TS_LOG_INTERVAL_S	60
+#define NS_PER_MS		1000000LL
+/* A host read held for confirmation: read again this much later. */
+#define VMT_TS_CONFIRM_MS	250
+/* A host years off: sample again this much later (polls read too). */
+#define VMT_TS_INSANE_RETRY_MS	10000
+/* Slews taking longer than this are announced in the log. */
+#define VMT_TS_LONG_SLEW_S	3600
 
 const char *const vmt_ts_mode_names[VMT_TS_NMODES] = { "host", "on", "off" };
 const char *const vmt_ts_source_names[VMT_TS_NSOURCES] = { "none", "push", "read", "write" };
@@ -103,92 +101,11 @@ const char *const vmt_ts_tools_options[VMT_TS_NTOOLS] = {
 	VMT_TS_TOOLS_PREFIX "enable",
 };
 
-/* One host time read. */
-struct vmt_ts_read {
-	int64_t		rd_host_ns;	/* host realtime */
-	uint32_t	rd_maxlag_us;	/* host's maxTimeLag */
-};
-
 static void	vmt_ts_sample_locked(struct vmt_timesync *);
 static void	vmt_ts_act(struct vmt_timesync *,
 		    const struct vmt_tsp_decision *);
-
-static int64_t
-ts_ns(const struct timespec *ts)
-{
-	return (int64_t)ts->tv_sec * NS_PER_S + ts->tv_nsec;
-}
-
-/* Read host time once.  Returns 0, EOPNOTSUPP or EINVAL (insane). */
-static int
-vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
-{
-	struct vmt_hosttime ht;
-	int error;
-
-	while ((error = vmt_get_time_full(&ht, ts->ts_lag_cmd_ok)) ==
-	    EOPNOTSUPP && ts->ts_lag_cmd_ok) {
-		/* Older hosts lack the lag variant: fall back for good. */
-		ts->ts_lag_cmd_ok = false;
-	}
-	if (error == EOPNOTSUPP)
-		return error;
-	if (error != 0 || ht.ht_sec < VMT_TS_EPOCH_MIN_S ||
-	    ht.ht_sec > INT64_MAX / NS_PER_S - 1)
-		return EINVAL;
-	rd->rd_host_ns = ht.ht_sec * NS_PER_S + (int64_t)ht.ht_usec * NS_PER_US;
-	rd->rd_maxlag_us = ht.ht_maxlag_us;
-	return 0;
-}
-
-static void
-vmt_ts_log_insane(struct vmt_timesync *ts, const char *why)
-{
-	static const struct timeval interval = { VMT_TS_LOG_INTERVAL_S, 0 };
-
-	ts->ts_st.st_rejected++;
-	if (ratecheck(&ts->ts_log_last, &interval))
-		log(LOG_WARNING, "%s: timesync: host time rejected: %s "
-		    "(%llu rejected so far)\n", device_xname(ts->ts_sc->sc_dev),
-		    why, (unsigned long long)ts->ts_st.st_rejected);
-}
-
-/*
- * Take the tightest of VMT_TS_TRIES host reads, each bracketed by
- * guest realtime reads, and express it as a policy sample.
- */
-static int
-vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
-    int64_t *hostp)
-{
-	struct timespec g0, g1, up;
-	struct vmt_ts_read rd;
-	int64_t width, best = -1;
-	int i, error = 0;
-
-	for (i = 0; i < VMT_TS_TRIES; i++) {
-		nanotime(&g0);
-		error = vmt_ts_host_read(ts, &rd);
-		nanotime(&g1);
-		nanouptime(&up);
-		if (error != 0)
-			break;
-		width = ts_ns(&g1) - ts_ns(&g0);
-		if (best >= 0 && width >= best)
-			continue;
-		best = width;
-		sp->ts_width_ns = width;
-		sp->ts_offset_ns = ts_ns(&g0) + width / 2 - rd.rd_host_ns;
-		sp->ts_uptime_ns = ts_ns(&up) - width / 2;
-		sp->ts_lag_us = rd.rd_maxlag_us;
-		*hostp = rd.rd_host_ns;
-	}
-	if (best >= 0)
-		return 0;
-	if (error == EINVAL)
-		vmt_ts_log_insane(ts, "out of range");
-	return error;
-}
+static void	vmt_ts_oneshot(struct vmt_timesync *, enum vmt_tsp_event,
+		    uint64_t *);
 
 /* Is the policy allowed to touch the clock? */
 static bool
@@ -233,17 +150,35 @@ vmt_ts_reconfigure(struct vmt_timesync *ts)
 	vmt_ts_act(ts, &dc);
 }
 
+/* Say, at most once a minute, that the kernel refused an adjustment. */
+static void
+vmt_ts_log_refused(struct vmt_timesync *ts, const char *what, int error,
+    long long val)
+{
+	static const struct timeval interval = { VMT_LOG_INTERVAL_S, 0 };
+
+	ts->ts_st.st_refused++;
+	if (ratecheck(&ts->ts_refuse_log, &interval))
+		log(LOG_WARNING, "%s: timesync: kernel refused %s %lld "
+		    "(error %d; %llu refused so far)\n",
+		    device_xname(ts->ts_sc->sc_dev), what, val, error,
+		    (unsigned long long)ts->ts_st.st_refused);
+}
+
 static void
 vmt_ts_step(struct vmt_timesync *ts, int64_t step_ns)
 {
 	struct timespec now, to;
-	int64_t t;
 
 	nanotime(&now);
-	t = ts_ns(&now) + step_ns;
-	to.tv_sec = t / NS_PER_S;
-	to.tv_nsec = t % NS_PER_S;
+	if (!vmt_ts_add_ns(&now, step_ns, &to)) {
+		/* Only a clock set near the end of time_t gets here. */
+		vmt_ts_log_refused(ts, "a step to beyond time_t, ns", ERANGE,
+		    (long long)step_ns);
+		return;
+	}
 	tc_setclock(&to);
+	ts->ts_long_slew = false;
 	if (step_ns < 0) {
 		ts->ts_st.st_steps_back++;
 		log(LOG_NOTICE, "%s: timesync: stepped clock back by "
@@ -273,21 +208,78 @@ vmt_ts_schedule(struct vmt_timesync *ts, uint32_t ms)
 	    mstohz((int)MIN(ms, (uint32_t)INT32_MAX / 1000)));
 }
 
+/*
+ * A host read is held for confirmation: read again soon, periodic
+ * samples or not, since confirming is part of handling the event (a
+ * resume, say) that the read is about.
+ */
+static void
+vmt_ts_schedule_confirm(struct vmt_timesync *ts)
+{
+	if (ts->ts_dying)
+		return;
+	ts->ts_confirming = true;
+	callout_schedule(&ts->ts_callout, mstohz(VMT_TS_CONFIRM_MS));
+}
+
+/*
+ * A slew that takes the kernel more than VMT_TS_LONG_SLEW_S (5000 ppm:
+ * an hour for 18 s) is announced once, with how long it will take.
+ */
+static void
+vmt_ts_announce(struct vmt_timesync *ts, int64_t slew_us)
+{
+	struct vmt_tsp_status st;
+	int64_t off, secs;
+
+	vmt_tspolicy_status(&ts->ts_policy, &st);
+	/* The whole offset, not just the part asked for this time. */
+	off = st.st_est_offset_ns;
+	if (off == INT64_MIN)
+		off++;
+	secs = (off < 0 ? -off : off) / (VMT_TSP_SLEW_RATE_US * 1000);
+	if (slew_us == 0 || secs < VMT_TS_LONG_SLEW_S) {
+		ts->ts_long_slew = false;
+		return;
+	}
+	if (ts->ts_long_slew)
+		return;
+	ts->ts_long_slew = true;
+	log(LOG_NOTICE, "%s: timesync: guest %s by %lld s: slewing at "
+	    "%lld ppm, which takes %lld days %lld hours\n",
+	    device_xname(ts->ts_sc->sc_dev), off > 0 ? "ahead" : "behind",
+	    (long long)((off < 0 ? -off : off) / NS_PER_S),
+	    (long long)VMT_TSP_SLEW_RATE_US, (long long)(secs / 86400),
+	    (long long)(secs % 86400 / 3600));
+}
+
 static void
 vmt_ts_apply(struct vmt_timesync *ts, const struct vmt_tsp_decision *dc)
 {
+	unsigned refused = 0;
 	int64_t v;
+	int error;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (dc->dc_set_freq) {
 		v = dc->dc_freq;
-		(void)tc_adjfreq(NULL, &v);
+		if ((error = tc_adjfreq(NULL, &v)) != 0) {
+			refused |= VMT_TSP_REFUSED_FREQ;
+			vmt_ts_log_refused(ts, "frequency correction, ppb",
+			    error, (long long)(dc->dc_freq / VMT_TSP_FREQ_PPB));
+		}
 	}
 	switch (dc->dc_action) {
 	case VMT_TSP_SLEW:
 		v = dc->dc_slew_us;
-		if (tc_adjtime(NULL, &v) == 0)
-			ts->ts_st.st_slews++;
+		if ((error = tc_adjtime(NULL, &v)) != 0) {
+			refused |= VMT_TSP_REFUSED_SLEW;
+			vmt_ts_log_refused(ts, "slew, us", error,
+			    (long long)dc->dc_slew_us);
+			break;
+		}
+		ts->ts_st.st_slews++;
+		vmt_ts_announce(ts, dc->dc_slew_us);
 		break;
 	case VMT_TSP_STEP:
 		vmt_ts_step(ts, dc->dc_step_ns);
@@ -295,7 +287,11 @@ vmt_ts_apply(struct vmt_timesync *ts, const struct vmt_tsp_decision *dc)
 	case VMT_TSP_NONE:
 		break;
 	}
-	if (dc->dc_action != VMT_TSP_NONE)
+	/* The policy's model of the kernel must not believe it happened. */
+	if (refused != 0)
+		vmt_tspolicy_refused(&ts->ts_policy, refused);
+	if (dc->dc_action == VMT_TSP_STEP || (dc->dc_action == VMT_TSP_SLEW &&
+	    (refused & VMT_TSP_REFUSED_SLEW) == 0))
 		ts->ts_st.st_last_sync = time_second;
 	if (dc->dc_stopcatchup)
 		vmt_stop_catchup();
@@ -365,7 +361,7 @@ vmt_ts_sample_locked(struct vmt_timesync *ts)
 {
 	struct vmt_tsp_sample s;
 	struct vmt_tsp_decision dc;
-	int64_t host = 0;
+	struct vmt_ts_read rd;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (ts->ts_dying)
@@ -374,15 +370,37 @@ vmt_ts_sample_locked(struct vmt_timesync *ts)
 		vmt_ts_read_flag(ts);
 	(void)vmt_ts_check_counter(ts);
 	memset(&s, 0, sizeof(s));
-	if (vmt_ts_take_sample(ts, &s, &host) != 0) {
+	if (vmt_ts_take_sample(ts, &s, &rd) != 0) {
 		vmt_ts_schedule(ts, (uint32_t)ts->ts_period_s * 1000);
 		return;
 	}
+	switch (vmt_ts_vet(ts, rd.rd_host_ns, rd.rd_up_ns)) {
+	case VMT_TS_VET_CONFIRM:
+		/* Not believed yet: the policy sees it once confirmed. */
+		vmt_ts_schedule_confirm(ts);
+		return;
+	case VMT_TS_VET_REJECT:
+		vmt_ts_schedule(ts, MIN(VMT_TS_INSANE_RETRY_MS,
+		    (uint32_t)ts->ts_period_s * 1000));
+		return;
+	case VMT_TS_VET_JUMP:
+		/*
+		 * A suspend, or the host stepped: this is a one-shot, unless
+		 * one is under way already (the OS_Resume that told us).
+		 */
+		if (ts->ts_policy.tp_oneshot)
+			break;
+		ts->ts_st.st_resume_disc++;
+		vmt_tspolicy_event(&ts->ts_policy, VMT_TSP_EV_DISCONTINUITY,
+		    &dc);
+		dc.dc_next_ms = VMT_TSP_NEXT_KEEP;
+		vmt_ts_apply(ts, &dc);
+		break;
+	case VMT_TS_VET_OK:
+		break;
+	}
 	ts->ts_st.st_samples++;
 	ts->ts_st.st_offset_ns = s.ts_offset_ns;
-	ts->ts_disc_host_ns = host;
-	ts->ts_disc_up_ns = s.ts_uptime_ns;
-	ts->ts_disc_valid = true;
 	vmt_tspolicy_sample(&ts->ts_policy, &s, &dc);
 	vmt_ts_apply(ts, &dc);
 }
@@ -393,8 +411,10 @@ vmt_ts_tick(void *arg)
 	struct vmt_timesync *ts = arg;
 
 	mutex_enter(&ts->ts_lock);
-	if (ts->ts_periodic)
+	if (ts->ts_periodic || ts->ts_confirming) {
+		ts->ts_confirming = false;
 		vmt_ts_sample_locked(ts);
+	}
 	mutex_exit(&ts->ts_lock);
 }
 
@@ -422,22 +442,21 @@ vmt_ts_oneshot(struct vmt_timesync *ts, enum vmt_tsp_event ev,
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (counter != NULL)
 		(*counter)++;
-	ts->ts_disc_valid = false;
 	vmt_tspolicy_event(&ts->ts_policy, ev, &dc);
 	vmt_ts_act(ts, &dc);
 }
 
 /*
- * Cheap checks on every TCLO poll: has the timecounter changed, and a
- * discontinuity check with one host read, no bracketing.  Host time moving far more than uptime means the VM did
- * not run for a while (suspend, snapshot restore).
+ * Cheap checks on every TCLO poll: has the timecounter changed, and one
+ * host read, no bracketing, through the same bound as every other.
+ * Host time jumping against uptime means the VM did not run for a while
+ * (suspend, snapshot restore) or the host stepped; once confirmed, that
+ * is a one-shot.
  */
 static void
 vmt_ts_poll(struct vmt_timesync *ts)
 {
 	struct vmt_ts_read rd;
-	struct timespec up;
-	int64_t gap;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (vmt_ts_check_counter(ts)) {
@@ -446,23 +465,26 @@ vmt_ts_poll(struct vmt_timesync *ts)
 	}
 	if (vmt_ts_host_read(ts, &rd) != 0)
 		return;
-	nanouptime(&up);
-	if (ts->ts_disc_valid) {
-		gap = (rd.rd_host_ns - ts->ts_disc_host_ns) -
-		    (ts_ns(&up) - ts->ts_disc_up_ns);
-		if (gap > VMT_TS_INSANE_NS || gap < -VMT_TS_INSANE_NS) {
-			vmt_ts_log_insane(ts, "inconsistent with uptime");
-			return;
-		}
-		if (gap > VMT_TS_DISC_NS || gap < -VMT_TS_DISC_NS) {
+	switch (vmt_ts_vet(ts, rd.rd_host_ns, rd.rd_up_ns)) {
+	case VMT_TS_VET_OK:
+	case VMT_TS_VET_REJECT:
+		break;
+	case VMT_TS_VET_CONFIRM:
+		/* Confirm it with samples, not only with the next polls. */
+		if (ts->ts_cand_reads == 1)
+			vmt_ts_schedule_confirm(ts);
+		break;
+	case VMT_TS_VET_JUMP:
+		if (!ts->ts_policy.tp_oneshot) {
 			vmt_ts_oneshot(ts, VMT_TSP_EV_DISCONTINUITY,
 			    &ts->ts_st.st_resume_disc);
-			return;
+			break;
 		}
+		/* The one-shot under way was waiting for this: sample. */
+		callout_stop(&ts->ts_callout);
+		vmt_ts_sample_locked(ts);
+		break;
 	}
-	ts->ts_disc_host_ns = rd.rd_host_ns;
-	ts->ts_disc_up_ns = ts_ns(&up);
-	ts->ts_disc_valid = true;
 }
 
 static void
@@ -597,7 +619,7 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	ts->ts_host_flag = -1;
 	ts->ts_flag_src = VMT_TS_SRC_NONE;
 	ts->ts_guiopt_ok = true;
-	ts->ts_lag_cmd_ok = true;
+	ts->ts_tcmd = VMT_TS_TCMD_LAG;
 	ts->ts_step_ms = VMT_TIMESYNC_STEP_MS;
 	ts->ts_period_s = VMT_TIMESYNC_PERIOD;
 	ts->ts_periodic = true;

@@ -76,7 +76,13 @@ static const struct vmt_ts_stat vmt_ts_stats[] = {
 	{ "resumes_checkpoint", STAT(st_resume_cpt),
 	    "one-shot syncs on a checkpoint or TCLO reset" },
 	{ "resumes_discontinuity", STAT(st_resume_disc),
-	    "one-shot syncs on a host/uptime gap found by polling" },
+	    "one-shot syncs on a confirmed jump of host time against uptime" },
+	{ "unconfirmed", STAT(st_unconfirmed),
+	    "host times held until later reads confirmed them" },
+	{ "refused", STAT(st_refused),
+	    "adjustments the kernel refused" },
+	{ "no_time", STAT(st_no_time),
+	    "host time reads the host did not answer" },
 	{ "offset_ns", STAT(st_offset_ns), "last offset, guest - host, ns" },
 	{ "last_sync", STAT(st_last_sync),
 	    "realtime seconds of the last clock adjustment" },
@@ -269,14 +275,18 @@ vmt_ts_sysctl_view(SYSCTLFN_ARGS)
 	struct vmt_timesync *ts = rnode->sysctl_data;
 	struct vmt_tsp_status st;
 	const char *what = rnode->sysctl_name;
-	char buf[16];
+	char buf[24];
 	u_quad_t q = 0;
 	int v = 0;
 	size_t i;
 
 	mutex_enter(&ts->ts_lock);
 	vmt_tspolicy_status(&ts->ts_policy, &st);
-	strlcpy(buf, vmt_ts_source_names[ts->ts_flag_src], sizeof(buf));
+	if (strcmp(what, "time_command") == 0)
+		strlcpy(buf, vmt_ts_tcmd_names[ts->ts_tcmd], sizeof(buf));
+	else
+		strlcpy(buf, vmt_ts_source_names[ts->ts_flag_src],
+		    sizeof(buf));
 	if (strcmp(what, "host_flag") == 0)
 		v = ts->ts_host_flag;
 	else if (strcmp(what, "guioptions") == 0)
@@ -354,6 +364,10 @@ vmt_ts_sysctl_setup(struct vmt_timesync *ts)
 	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_STRING,
 	    "flag_source", SYSCTL_DESCR("none, push, read or write"),
 	    vmt_ts_sysctl_view, 0, (void *)ts, 16, CTL_CREATE, CTL_EOL);
+	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_STRING,
+	    "time_command", SYSCTL_DESCR("host time command answering: "
+	    "gettimefull_with_lag, gettimefull or none"),
+	    vmt_ts_sysctl_view, 0, (void *)ts, 24, CTL_CREATE, CTL_EOL);
 	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_QUAD, "freq_ppb",
 	    SYSCTL_DESCR("frequency correction installed, ppb"),
 	    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);

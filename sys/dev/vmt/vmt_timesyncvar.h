@@ -19,8 +19,9 @@
 
 /*
  * vmt(4) time synchronisation: the state shared by vmt_timesync.c (the
- * glue to the host and the policy) and vmt_timesync_sysctl.c (the
- * machdep.vmt0.timesync tree).  Private to those two files.
+ * glue to the host and the policy), vmt_timesync_host.c (reading host
+ * time and deciding whether to believe it) and vmt_timesync_sysctl.c
+ * (the machdep.vmt0.timesync tree).  Private to those files.
  *
  * Locking: ts_lock guards every field marked [t]; see vmt_timesync.c.
  */
@@ -55,6 +56,30 @@ enum vmt_ts_source {
 #define VMT_TS_NSOURCES		4
 extern const char *const vmt_ts_source_names[VMT_TS_NSOURCES];
 
+/* Which host time command answers. */
+enum vmt_ts_tcmd {
+	VMT_TS_TCMD_LAG,		/* GETTIMEFULL_WITH_LAG */
+	VMT_TS_TCMD_FULL,		/* GETTIMEFULL */
+	VMT_TS_TCMD_NONE		/* neither */
+};
+#define VMT_TS_NTCMDS		3
+extern const char *const vmt_ts_tcmd_names[VMT_TS_NTCMDS];
+
+/* What vmt_ts_vet() makes of a host read. */
+enum vmt_ts_vet {
+	VMT_TS_VET_OK,			/* believed */
+	VMT_TS_VET_CONFIRM,		/* held: read again soon to confirm */
+	VMT_TS_VET_REJECT,		/* held: years off, must hold long */
+	VMT_TS_VET_JUMP			/* a jump, confirmed just now */
+};
+
+/* One host time read. */
+struct vmt_ts_read {
+	int64_t		rd_host_ns;	/* host realtime */
+	int64_t		rd_up_ns;	/* guest uptime at the read */
+	uint32_t	rd_maxlag_us;	/* host's maxTimeLag */
+};
+
 /* The time.synchronize.tools.* options: stored and reported only. */
 #define VMT_TS_TOOLS_PREFIX	"time.synchronize.tools."
 #define VMT_TS_NTOOLS		5
@@ -69,7 +94,10 @@ struct vmt_timesync_stats {
 	uint64_t	st_steps_back;		/* backward tc_setclock() */
 	uint64_t	st_resume_msg;		/* OS_Resume, Time_Synchronize */
 	uint64_t	st_resume_cpt;		/* checkpoint, reset */
-	uint64_t	st_resume_disc;		/* gap found by polling */
+	uint64_t	st_resume_disc;		/* confirmed host/uptime jump */
+	uint64_t	st_unconfirmed;		/* host reads held to confirm */
+	uint64_t	st_refused;		/* adjustments the kernel refused */
+	uint64_t	st_no_time;		/* host reads not answered */
 	int64_t		st_offset_ns;		/* last offset, guest - host */
 	int64_t		st_last_sync;		/* realtime s of last action */
 };
@@ -84,17 +112,29 @@ struct vmt_timesync {
 	int			ts_host_flag;	/* [t] -1 unknown, 0, 1 */
 	enum vmt_ts_source	ts_flag_src;	/* [t] who set ts_host_flag */
 	bool			ts_guiopt_ok;	/* [t] GETGUIOPTIONS works */
-	bool			ts_lag_cmd_ok;	/* [t] GETTIMEFULL_WITH_LAG works */
+	enum vmt_ts_tcmd	ts_tcmd;	/* [t] time command in use */
 	int			ts_step_ms;	/* [t] step threshold, ms */
 	int			ts_allow_back;	/* [t] 0 or 1 */
 	int			ts_period_s;	/* [t] sampling period */
 	bool			ts_periodic;	/* [t] clock_sync.period != 0 */
+	bool			ts_confirming;	/* [t] callout confirms a read */
 	int			ts_tools_opt[VMT_TS_NTOOLS]; /* [t] stored */
 	u_int			ts_tc_gen;	/* [t] timecounter generation */
-	bool			ts_disc_valid;	/* [t] ts_disc_* hold */
-	int64_t			ts_disc_host_ns; /* [t] host time at last poll */
-	int64_t			ts_disc_up_ns;	/* [t] uptime at last poll */
-	struct timeval		ts_log_last;	/* [t] ratecheck(9) state */
+	/* vmt_ts_vet(): the last believed host read, host - uptime ... */
+	bool			ts_anchor_valid; /* [t] ts_anchor_* hold */
+	int64_t			ts_anchor_epoch; /* [t] host - uptime, ns */
+	int64_t			ts_anchor_up;	/* [t] its uptime, ns */
+	/* ... and a host time that disagrees with it, being confirmed. */
+	bool			ts_cand_valid;	/* [t] ts_cand_* hold */
+	bool			ts_cand_insane;	/* [t] years off the anchor */
+	uint32_t		ts_cand_reads;	/* [t] reads agreeing so far */
+	int64_t			ts_cand_epoch;	/* [t] host - uptime, last read */
+	int64_t			ts_cand_jump_ns; /* [t] off the anchor by */
+	int64_t			ts_cand_first_up; /* [t] uptime, first read */
+	int64_t			ts_cand_last_up; /* [t] uptime, last read */
+	bool			ts_long_slew;	/* [t] a long slew announced */
+	struct timeval		ts_log_last;	/* [t] ratecheck(9): host times */
+	struct timeval		ts_refuse_log;	/* [t] ratecheck(9): refusals */
 	struct vmt_timesync_stats ts_st;	/* [t] statistics */
 	struct sysctllog	*ts_log;	/* [I] our sysctl nodes */
 	bool			ts_dying;	/* [t] detach in progress */
@@ -104,6 +144,16 @@ struct vmt_timesync {
 void	vmt_ts_reconfigure(struct vmt_timesync *);
 void	vmt_ts_set_periodic(struct vmt_timesync *, bool);
 void	vmt_ts_read_flag(struct vmt_timesync *);
+
+/* vmt_timesync_host.c */
+bool	vmt_ts_diff_ns(const struct timespec *, const struct timespec *,
+	    int64_t *);
+bool	vmt_ts_add_ns(const struct timespec *, int64_t, struct timespec *);
+void	vmt_ts_log_rejected(struct vmt_timesync *, const char *, int64_t);
+int	vmt_ts_host_read(struct vmt_timesync *, struct vmt_ts_read *);
+int	vmt_ts_take_sample(struct vmt_timesync *, struct vmt_tsp_sample *,
+	    struct vmt_ts_read *);
+enum vmt_ts_vet vmt_ts_vet(struct vmt_timesync *, int64_t, int64_t);
 
 /* vmt_timesync_sysctl.c */
 void	vmt_ts_sysctl_setup(struct vmt_timesync *);

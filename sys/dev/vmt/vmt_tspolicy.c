@@ -22,10 +22,11 @@
  *
  * Design.  Let x be the measured offset (guest - host) at uptime u.
  * The policy mirrors the kernel's slew mechanism (kern_tc.c: pending
- * adjtime, at most SLEW_MAX_US folded at every uptime second, replace
- * semantics, zeroed by a step; each fold of adj us gains exactly adj us
- * over the clock running with the frequency correction alone, so an
- * adjtime of D us completes exactly), so it knows exactly how much slew
+ * adjtime, at most SLEW_MAX_US folded at every uptime second into a
+ * window that slews it over that second, replace semantics; a step
+ * zeroes the pending adjtime and drops the window; each fold of adj us
+ * gains adj us over the clock running with the frequency correction
+ * alone, so an adjtime of D us completes exactly), so it knows how much slew
  * S it applied between two samples, and it knows the frequency
  * correction f it installed.  The offset then evolves as
  *
@@ -53,6 +54,12 @@
  * The frequency estimate survives resume (the oscillator did not
  * change) and is reset only on a timecounter change; one-shots just
  * restart the phase filter.
+ *
+ * Arithmetic.  Every input is checked, none is clamped and then acted
+ * on: an offset beyond VMT_TSP_OFFSET_MAX is rejected, a step is
+ * exactly -x (it drops the slew in flight), and uptime is only ever
+ * used as a difference.  Sums that might not fit saturate (tsp_add());
+ * a saturated value only ever feeds an estimate, never a step.
  */
 
 #include <sys/types.h>
@@ -63,16 +70,15 @@
 #define NS_PER_MS		1000000LL
 #define NS_PER_S		1000000000LL
 #define I64_MAX			((int64_t)0x7fffffffffffffffLL)
+#define I64_MIN			(-I64_MAX - 1)
 #define U64_MAX			((uint64_t)0xffffffffffffffffULL)
 
 /*
  * Kernel adjtime: at most this much is folded per uptime second, and
  * each fold delivers exactly what it folded (TC_ADJTIME_MAX_SLEW_US).
  */
-#define SLEW_MAX_US		5000LL
+#define SLEW_MAX_US		VMT_TSP_SLEW_RATE_US
 
-/* Inputs are clamped to +-2^60 ns (36 years) so sums cannot overflow. */
-#define OFFSET_LIMIT_NS		((int64_t)1 << 60)
 #define DONE_MAX_S		((int64_t)1 << 30)	/* 34 years of slew */
 #define WIDTH_LIMIT_NS		((int64_t)1 << 40)	/* 18 minutes */
 
@@ -124,11 +130,37 @@
 #define NOISE_SHIFT		4
 #define WIDTH_SHIFT		4
 
+/* |v|, saturating: |INT64_MIN| is INT64_MAX. */
 static int64_t
 tsp_abs(int64_t v)
 {
 
+	if (v == I64_MIN)
+		return I64_MAX;
 	return v < 0 ? -v : v;
+}
+
+/* a + b and a - b, saturating. */
+static int64_t
+tsp_add(int64_t a, int64_t b)
+{
+
+	if (b > 0 && a > I64_MAX - b)
+		return I64_MAX;
+	if (b < 0 && a < I64_MIN - b)
+		return I64_MIN;
+	return a + b;
+}
+
+static int64_t
+tsp_sub(int64_t a, int64_t b)
+{
+
+	if (b < 0 && a > I64_MAX + b)
+		return I64_MAX;
+	if (b > 0 && a < I64_MIN + b)
+		return I64_MIN;
+	return a - b;
 }
 
 static int64_t
@@ -274,6 +306,13 @@ tsp_km_fold_one(struct vmt_tspolicy *p)
 	p->tp_km_rate_us = a;
 }
 
+static void
+tsp_km_gained(struct vmt_tspolicy *p, int64_t ns)
+{
+
+	p->tp_km_applied_ns = tsp_add(p->tp_km_applied_ns, ns);
+}
+
 /*
  * Advance the mirror to uptime u, adding the corrections' gain
  * meanwhile to tp_km_applied_ns.  The kernel folds at every uptime
@@ -296,16 +335,17 @@ tsp_km_advance(struct vmt_tspolicy *p, int64_t u)
 	s0 = p->tp_km_up_ns / NS_PER_S;
 	s1 = u / NS_PER_S;
 	if (s0 == s1) {
-		p->tp_km_applied_ns += tsp_km_gain(p, p->tp_km_rate_us,
-		    u - p->tp_km_up_ns);
+		tsp_km_gained(p, tsp_km_gain(p, p->tp_km_rate_us,
+		    u - p->tp_km_up_ns));
 	} else {
-		p->tp_km_applied_ns += tsp_km_gain(p, p->tp_km_rate_us,
-		    (s0 + 1) * NS_PER_S - p->tp_km_up_ns);
+		/* The rest of second s0, whole seconds, then part of s1. */
+		tsp_km_gained(p, tsp_km_gain(p, p->tp_km_rate_us,
+		    NS_PER_S - p->tp_km_up_ns % NS_PER_S));
 		if (s1 - s0 > 1)
-			p->tp_km_applied_ns += tsp_km_fold(p, s1 - s0 - 1);
+			tsp_km_gained(p, tsp_km_fold(p, s1 - s0 - 1));
 		tsp_km_fold_one(p);
-		p->tp_km_applied_ns += tsp_km_gain(p, p->tp_km_rate_us,
-		    u - s1 * NS_PER_S);
+		tsp_km_gained(p, tsp_km_gain(p, p->tp_km_rate_us,
+		    u % NS_PER_S));
 	}
 	p->tp_km_up_ns = u;
 }
@@ -332,9 +372,12 @@ tsp_km_inflight_ns(const struct vmt_tspolicy *p)
 static int64_t
 tsp_slew_cmd(int64_t want_ns)
 {
-	int64_t us;
+	int64_t mag, us;
 
-	us = (tsp_abs(want_ns) + NS_PER_US / 2) / NS_PER_US;
+	mag = tsp_abs(want_ns);
+	us = mag / NS_PER_US + (mag % NS_PER_US >= NS_PER_US / 2 ? 1 : 0);
+	if (us > VMT_TSP_SLEW_MAX_US)
+		us = VMT_TSP_SLEW_MAX_US;	/* split: the rest comes later */
 	return want_ns < 0 ? -us : us;
 }
 
@@ -353,6 +396,18 @@ tsp_km_done_ns(const struct vmt_tspolicy *p)
 	if (secs > DONE_MAX_S)
 		secs = DONE_MAX_S;
 	return NS_PER_S - p->tp_km_up_ns % NS_PER_S + secs * NS_PER_S;
+}
+
+/*
+ * A decision is being made: remember what the kernel holds now, which
+ * is what stays if the caller reports the decision refused.
+ */
+static void
+tsp_undo_mark(struct vmt_tspolicy *p)
+{
+
+	p->tp_undo_pending_us = p->tp_km_pending_us;
+	p->tp_undo_freq = p->tp_freq_set;
 }
 
 /* --- configuration -------------------------------------------------- */
@@ -427,6 +482,8 @@ vmt_tspolicy_init(struct vmt_tspolicy *p, const struct vmt_tsp_config *cfg,
 	p->tp_km_rate_us = 0;
 	p->tp_km_pending_us = 0;
 	p->tp_km_applied_ns = 0;
+	p->tp_undo_pending_us = 0;
+	p->tp_undo_freq = cur_freq;
 	p->tp_freq_orig = cur_freq;
 	p->tp_freq_set = cur_freq;
 	/* Until we learn better, assume whoever set cur_freq was right. */
@@ -441,6 +498,7 @@ vmt_tspolicy_init(struct vmt_tspolicy *p, const struct vmt_tsp_config *cfg,
 	p->tp_backward_once = false;
 	p->tp_last_offset_ns = 0;
 	p->tp_slews = p->tp_fsteps = p->tp_bsteps = p->tp_rejects = 0;
+	p->tp_refused = 0;
 	tsp_decision_init(&dc);
 	tsp_oneshot(p, false, &dc);		/* attach is a one-shot */
 	return ok;
@@ -484,6 +542,7 @@ vmt_tspolicy_configure(struct vmt_tspolicy *p,
 	tsp_decision_init(dc);
 	if (!vmt_tspolicy_config_valid(cfg))
 		return false;
+	tsp_undo_mark(p);
 	was = p->tp_cfg.tc_enabled;
 	p->tp_cfg = *cfg;
 	if (!was && cfg->tc_enabled)
@@ -504,6 +563,7 @@ vmt_tspolicy_event(struct vmt_tspolicy *p, enum vmt_tsp_event ev,
 {
 
 	tsp_decision_init(dc);
+	tsp_undo_mark(p);
 	switch (ev) {
 	case VMT_TSP_EV_TC_CHANGED:
 		/*
@@ -579,7 +639,7 @@ tsp_drift_base(const struct vmt_tspolicy *p, int64_t d)
 {
 	int64_t b;
 
-	b = d - p->tp_km_applied_ns;
+	b = tsp_sub(d, p->tp_km_applied_ns);
 	return b > 0 ? b : 0;
 }
 
@@ -591,8 +651,7 @@ tsp_predict(const struct vmt_tspolicy *p, int64_t d)
 
 	drift = tsp_smuldiv(p->tp_freq_est, tsp_drift_base(p, d),
 	    (int64_t)FREQ_UNIT_NS);
-	drift = tsp_clamp(drift, OFFSET_LIMIT_NS);
-	return p->tp_ph_est_ns + p->tp_km_applied_ns + drift;
+	return tsp_add(tsp_add(p->tp_ph_est_ns, p->tp_km_applied_ns), drift);
 }
 
 /*
@@ -614,7 +673,7 @@ tsp_suspect(struct vmt_tspolicy *p, int64_t w, int64_t r, int64_t d,
 	/* The frequency is known to about noise / baseline. */
 	lim = tsp_max(JUMP_MIN_NS, JUMP_K * p->tp_noise_ns);
 	if (p->tp_freq_base_ns > 0)
-		lim += tsp_smuldiv(lim, d, p->tp_freq_base_ns);
+		lim = tsp_add(lim, tsp_smuldiv(lim, d, p->tp_freq_base_ns));
 	far = p->tp_freq_base_ns >= FREQ_TRUST_NS && tsp_abs(r) > lim;
 	if (!wide && !far) {
 		p->tp_rej_run = 0;
@@ -624,7 +683,7 @@ tsp_suspect(struct vmt_tspolicy *p, int64_t w, int64_t r, int64_t d,
 	if (far) {
 		tol = tsp_max(JUMP_MIN_NS, tsp_abs(r) / 8);
 		if (p->tp_rej_agree > 0 &&
-		    tsp_abs(r - p->tp_rej_resid_ns) <= tol)
+		    tsp_abs(tsp_sub(r, p->tp_rej_resid_ns)) <= tol)
 			p->tp_rej_agree++;
 		else
 			p->tp_rej_agree = 1;
@@ -653,9 +712,10 @@ tsp_filter(struct vmt_tspolicy *p, int64_t pred, int64_t r, int64_t d)
 	np = tsp_memory(p->tp_ph_base_ns, d, 1);
 	if (np > nf)
 		np = nf;	/* alpha must not fall below what beta needs */
-	p->tp_ph_est_ns = pred + tsp_smuldiv(r, tsp_alpha(np), GAIN_ONE);
-	if (p->tp_ph_base_ns < OFFSET_LIMIT_NS)
-		p->tp_ph_base_ns += tsp_clamp(d, OFFSET_LIMIT_NS);
+	/* An estimate, never stepped by: bounding it is harmless. */
+	p->tp_ph_est_ns = tsp_clamp(tsp_add(pred,
+	    tsp_smuldiv(r, tsp_alpha(np), GAIN_ONE)), VMT_TSP_OFFSET_MAX);
+	p->tp_ph_base_ns = tsp_add(p->tp_ph_base_ns, d);
 	if (d < FREQ_MINDT_NS || d > FREQ_MAXDT_NS)
 		return;
 	rate = tsp_smuldiv(r, (int64_t)FREQ_UNIT_NS,
@@ -664,8 +724,8 @@ tsp_filter(struct vmt_tspolicy *p, int64_t pred, int64_t r, int64_t d)
 		return;
 	dy = tsp_smuldiv(rate, tsp_beta(nf), GAIN_ONE);
 	p->tp_freq_est = tsp_clamp(p->tp_freq_est + dy, FREQ_EST_MAX);
-	if (p->tp_freq_base_ns < OFFSET_LIMIT_NS)
-		p->tp_freq_base_ns += d;	/* d <= FREQ_MAXDT_NS */
+	p->tp_freq_base_ns = tsp_add(p->tp_freq_base_ns, d);
+	/* |r| < FREQ_JUMP * FREQ_MAXDT_NS here: no overflow. */
 	p->tp_noise_ns += (tsp_abs(r) - p->tp_noise_ns) >> NOISE_SHIFT;
 }
 
@@ -690,7 +750,7 @@ tsp_schedule(struct vmt_tspolicy *p, int64_t u, int64_t iv_ms)
 	return (uint32_t)(next / NS_PER_MS);
 }
 
-/* Apply a step of st ns (the slew in flight already subtracted). */
+/* Apply a step of st ns: it lands on the host's time. */
 static void
 tsp_step(struct vmt_tspolicy *p, int64_t x, int64_t st,
     struct vmt_tsp_decision *dc)
@@ -703,8 +763,9 @@ tsp_step(struct vmt_tspolicy *p, int64_t x, int64_t st,
 		dc->dc_fsteps = 1;
 	else
 		dc->dc_bsteps = 1;
-	/* tc_setclock() zeroes the pending adjtime. */
+	/* tc_setclock() zeroes the pending adjtime and drops the window. */
 	p->tp_km_pending_us = 0;
+	p->tp_km_rate_us = 0;
 	p->tp_ph_valid = true;
 	p->tp_ph_est_ns = x + st;
 	p->tp_ph_base_ns = 0;
@@ -733,10 +794,15 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 
 	tsp_decision_init(dc);
 	jump = relearn = false;
-	x = tsp_clamp(s->ts_offset_ns, OFFSET_LIMIT_NS);
-	u = s->ts_uptime_ns < 0 ? 0 : s->ts_uptime_ns;
-	if (u > OFFSET_LIMIT_NS)
-		u = OFFSET_LIMIT_NS;
+	x = s->ts_offset_ns;
+	u = s->ts_uptime_ns;
+	if (u < 0 || tsp_abs(x) > VMT_TSP_OFFSET_MAX) {
+		/* Not a sample: nothing in it may be acted on. */
+		dc->dc_rejects = 1;
+		p->tp_rejects++;
+		dc->dc_next_ms = p->tp_interval_ms;
+		return;
+	}
 	w = s->ts_width_ns < 0 ? 0 : s->ts_width_ns;
 	if (w > WIDTH_LIMIT_NS)
 		w = WIDTH_LIMIT_NS;
@@ -747,11 +813,13 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 	}
 
 	tsp_km_advance(p, u);
+	tsp_undo_mark(p);
 	inflight = tsp_km_inflight_ns(p);
 	oneshot = p->tp_oneshot;
 	back_ok = cfg->tc_allow_backward || p->tp_backward_once;
 	thr_fwd = tsp_max(cfg->tc_step_ns, tsp_max(
 	    (int64_t)cfg->tc_maxlag_us, (int64_t)s->ts_lag_us) * NS_PER_US);
+	/* Both uptimes are >= 0: the difference cannot overflow. */
 	d = u - p->tp_last_up_ns;
 	if (d < 0 || !p->tp_ph_valid)
 		tsp_phase_restart(p);
@@ -759,16 +827,21 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 	pred = x;
 	r = 0;
 
-	/* Behind by more than the threshold: always step forward. */
+	/*
+	 * Behind by more than the threshold: step forward, by exactly the
+	 * offset.  The kernel drops the slew in flight with the step, so
+	 * the step is -x, never -x less that slew: with a slew in flight
+	 * larger than the lag, that would have been a step back.
+	 */
 	if (x < -thr_fwd) {
-		tsp_step(p, x, -x - inflight, dc);
+		tsp_step(p, x, -x, dc);
 		disturbed = true;
 		goto done;
 	}
 
 	if (p->tp_ph_valid) {
 		pred = tsp_predict(p, d);
-		r = tsp_clamp(x - pred, OFFSET_LIMIT_NS);
+		r = tsp_sub(x, pred);
 		if (!oneshot && tsp_suspect(p, w, r, d, &jump, &relearn)) {
 			dc->dc_rejects = 1;
 			p->tp_rejects++;
@@ -800,13 +873,14 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 
 	if (x > cfg->tc_step_ns && back_ok) {
 		/* Ahead beyond the threshold, and allowed to go back. */
-		tsp_step(p, x, -x - inflight, dc);
+		tsp_step(p, x, -x, dc);
 		p->tp_backward_once = false;
 		disturbed = true;
 	} else {
 		/*
 		 * Slew (never backwards by step otherwise).  Rounded to
-		 * the us the kernel takes, the rest stays in the filter.
+		 * the us the kernel takes and at most what it takes, the
+		 * rest stays in the filter and is asked for later.
 		 */
 		cmd = tsp_slew_cmd(-p->tp_ph_est_ns - inflight);
 		dc->dc_action = VMT_TSP_SLEW;
@@ -864,4 +938,24 @@ vmt_tspolicy_status(const struct vmt_tspolicy *p, struct vmt_tsp_status *st)
 	st->st_fsteps = p->tp_fsteps;
 	st->st_bsteps = p->tp_bsteps;
 	st->st_rejects = p->tp_rejects;
+	st->st_refused = p->tp_refused;
+}
+
+void
+vmt_tspolicy_refused(struct vmt_tspolicy *p, unsigned what)
+{
+
+	/*
+	 * A refused tc_adjtime() leaves the kernel's pending slew as it
+	 * was, a refused tc_adjfreq() the frequency: the mirror goes back
+	 * to that, and the next sample measures what really happened.
+	 */
+	if (what & VMT_TSP_REFUSED_SLEW) {
+		p->tp_km_pending_us = p->tp_undo_pending_us;
+		p->tp_refused++;
+	}
+	if (what & VMT_TSP_REFUSED_FREQ) {
+		p->tp_freq_set = p->tp_undo_freq;
+		p->tp_refused++;
+	}
 }

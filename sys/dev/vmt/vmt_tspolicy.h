@@ -54,6 +54,22 @@
 #define VMT_TSP_PERIOD_MAX_S	3600
 #define VMT_TSP_MAXLAG_MAX_US	60000000U	/* sanity bound on maxTimeLag */
 
+/*
+ * Largest |offset| a sample may carry, ns: just under 2^63 (292 years),
+ * so that an offset plus the slew of one second never overflows.  A
+ * sample beyond it is rejected, never clamped and acted on.
+ */
+#define VMT_TSP_OFFSET_MAX	((int64_t)0x7fffffff00000000LL)
+/*
+ * The kernel's adjtime (kern_tc.c): at most VMT_TSP_SLEW_RATE_US folded
+ * a second, and no pending adjtime larger than VMT_TSP_SLEW_MAX_US
+ * (TC_ADJTIME_MAX_SLEW_US and TC_ADJTIME_MAX_US).  A larger correction
+ * is split: the policy asks for the most the kernel takes and asks
+ * again for the rest as it goes.
+ */
+#define VMT_TSP_SLEW_RATE_US	5000LL
+#define VMT_TSP_SLEW_MAX_US	(1000000LL * 86400 * 365)
+
 /* decision.dc_next_ms value meaning "keep the current schedule". */
 #define VMT_TSP_NEXT_KEEP	0xffffffffU
 
@@ -106,6 +122,10 @@ struct vmt_tsp_decision {
 	uint32_t dc_rejects;		/*   rejected samples */
 };
 
+/* What the kernel refused of a decision: vmt_tspolicy_refused(). */
+#define VMT_TSP_REFUSED_SLEW	0x1	/* tc_adjtime() failed */
+#define VMT_TSP_REFUSED_FREQ	0x2	/* tc_adjfreq() failed */
+
 /* Read-only view for sysctl/logging. */
 struct vmt_tsp_status {
 	bool	 st_enabled;		/* adjusting the clock */
@@ -118,6 +138,7 @@ struct vmt_tsp_status {
 	uint64_t st_fsteps;
 	uint64_t st_bsteps;
 	uint64_t st_rejects;
+	uint64_t st_refused;		/* adjustments the kernel refused */
 };
 
 /*
@@ -141,6 +162,9 @@ struct vmt_tspolicy {
 					 * time by the corrections (frequency
 					 * and slew) since the last accepted
 					 * sample, ns */
+	int64_t	 tp_undo_pending_us;	/* the kernel's pending adjtime and */
+	int64_t	 tp_undo_freq;		/* frequency before the last decision:
+					 * what stays if it is refused */
 
 	/* Frequency: tc_adjfreq() state and the oscillator estimate. */
 	int64_t	 tp_freq_orig;		/* in force at enable; restored at
@@ -177,6 +201,7 @@ struct vmt_tspolicy {
 	uint64_t tp_fsteps;
 	uint64_t tp_bsteps;
 	uint64_t tp_rejects;
+	uint64_t tp_refused;
 };
 
 void	vmt_tspolicy_defaults(struct vmt_tsp_config *);
@@ -191,5 +216,11 @@ void	vmt_tspolicy_sample(struct vmt_tspolicy *,
 	    const struct vmt_tsp_sample *, struct vmt_tsp_decision *);
 void	vmt_tspolicy_status(const struct vmt_tspolicy *,
 	    struct vmt_tsp_status *);
+/*
+ * The caller could not apply part of the last decision (the kernel
+ * said EINVAL): what (VMT_TSP_REFUSED_*) did not happen, so that the
+ * policy's model of the kernel does not believe it did.
+ */
+void	vmt_tspolicy_refused(struct vmt_tspolicy *, unsigned);
 
 #endif /* _DEV_VMT_VMT_TSPOLICY_H_ */
