@@ -165,6 +165,31 @@ sysctl_walk(struct sysctlnode **parentp, const int *path, int n)
 	return 0;
 }
 
+/*
+ * NetBSD's rule for a new node's name (kern_sysctl.c sysctl_create()):
+ * letters, digits, '-' and '_', not starting with a digit, shorter
+ * than SYSCTL_NAMELEN.  A dot in particular is refused.
+ */
+static bool
+sysctl_name_ok(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) >= SYSCTL_NAMELEN)
+		return false;
+	if (name[0] >= '0' && name[0] <= '9')
+		return false;
+	for (i = 0; name[i] != '\0'; i++) {
+		if ((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= 'a' && name[i] <= 'z') ||
+		    name[i] == '-' || name[i] == '_')
+			continue;
+		return false;
+	}
+	return true;
+}
+
 int
 sysctl_createv(struct sysctllog **logp, int cflags,
     const struct sysctlnode **rnode, const struct sysctlnode **cnode,
@@ -186,7 +211,7 @@ sysctl_createv(struct sysctllog **logp, int cflags,
 		path[n++] = v;
 	}
 	va_end(ap);
-	if (n == 0 || namep == NULL || strlen(namep) >= SYSCTL_NAMELEN)
+	if (n == 0 || !sysctl_name_ok(namep))
 		return EINVAL;
 
 	parent = (rnode != NULL && *rnode != NULL) ?

@@ -297,8 +297,7 @@ vmt_ts_sysctl_view(SYSCTLFN_ARGS)
 		q = (u_quad_t)(st.st_freq_set / VMT_TSP_FREQ_PPB);
 	else {
 		for (i = 0; i < VMT_TS_NTOOLS; i++)
-			if (strcmp(what, vmt_ts_tools_options[i] +
-			    sizeof(VMT_TS_TOOLS_PREFIX) - 1) == 0)
+			if (strcmp(what, vmt_ts_tools_sysctl_names[i]) == 0)
 				v = ts->ts_tools_opt[i];
 	}
 	mutex_exit(&ts->ts_lock);
@@ -375,8 +374,7 @@ vmt_ts_sysctl_setup(struct vmt_timesync *ts)
 	    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL);
 	for (i = 0; i < VMT_TS_NTOOLS; i++)
 		sysctl_createv(log, 0, &opts, NULL, 0, CTLTYPE_INT,
-		    vmt_ts_tools_options[i] +
-		    sizeof(VMT_TS_TOOLS_PREFIX) - 1, NULL,
+		    vmt_ts_tools_sysctl_names[i], NULL,
 		    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
 
 	/* NetBSD's name, from before the timesync subtree. */

@@ -86,6 +86,7 @@ struct vmt_ts_read {
 #define VMT_TS_NTOOLS		5
 #define VMT_TS_TOOLS_ENABLE	4	/* ...enable: re-ticking syncs */
 extern const char *const vmt_ts_tools_options[VMT_TS_NTOOLS];
+extern const char *const vmt_ts_tools_sysctl_names[VMT_TS_NTOOLS];
 
 
 struct vmt_timesync_stats {
