@@ -340,8 +340,10 @@ vmt_ts_act(struct vmt_timesync *ts, const struct vmt_tsp_decision *dc)
 
 /*
  * The host's flag is now flag, learnt from src.  Ticked again after it
- * was cleared, with time.synchronize.tools.enable on, it asks for a
- * one-shot that may step back, as open-vm-tools does: the host asked.
+ * was set and cleared, with time.synchronize.tools.enable on, it asks
+ * for a one-shot that may step back, as open-vm-tools does: the host
+ * asked.  The first tick of a box that was clear since attach is not
+ * taken for that: the driver never synchronised with the host then.
  */
 void
 vmt_ts_set_flag(struct vmt_timesync *ts, int flag, enum vmt_ts_source src)
@@ -349,9 +351,11 @@ vmt_ts_set_flag(struct vmt_timesync *ts, int flag, enum vmt_ts_source src)
 	bool retick;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
-	retick = ts->ts_host_flag == 0 && flag == 1 &&
+	retick = ts->ts_host_flag == 0 && flag == 1 && ts->ts_flag_was_set &&
 	    ts->ts_mode == VMT_TS_MODE_HOST &&
 	    ts->ts_tools_opt[VMT_TS_TOOLS_ENABLE] != 0;
+	if (flag == 1)
+		ts->ts_flag_was_set = true;
 	ts->ts_host_flag = flag;
 	ts->ts_flag_src = src;
 	vmt_ts_reconfigure(ts);

@@ -113,6 +113,7 @@ struct vmt_timesync {
 	struct vmt_tsp_config	ts_cfg;		/* [t] what it runs with */
 	enum vmt_ts_mode	ts_mode;	/* [t] sysctl mode */
 	int			ts_host_flag;	/* [t] -1 unknown, 0, 1 */
+	bool			ts_flag_was_set; /* [t] it has been 1 */
 	enum vmt_ts_source	ts_flag_src;	/* [t] who set ts_host_flag */
 	bool			ts_guiopt_ok;	/* [t] GETGUIOPTIONS works */
 	enum vmt_ts_tcmd	ts_tcmd;	/* [t] time command in use */
