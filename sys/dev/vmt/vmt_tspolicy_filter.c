@@ -81,11 +81,12 @@ __KERNEL_RCSID(0, "$NetBSD$");
 /* The prior: a frequency error up to 1000 ppm. */
 #define P11_INIT		(((int64_t)1000000 * 1000000) << P11_SHIFT)
 /*
- * Frequency walk: measured between 1e-12/s and 1e-6/s, from 1e-10/s: a
- * walk too small is found out within seconds (runs), one too large only
- * over many blocks of innovations.
+ * Frequency walk: measured between 1e-12/s and 1e-6/s, from 1e-9/s, the
+ * quietest of quartz (a walk too small is found out within seconds by
+ * the runs, one too large only over many blocks of innovations; lower
+ * starts cost the noisy hosts more than they gain the quiet ones).
  */
-#define Q_INIT			(((int64_t)1 << P11_SHIFT) / 100)
+#define Q_INIT			((int64_t)1 << P11_SHIFT)
 #define Q_MIN			1LL
 #define Q_MAX			((int64_t)1000000 << P11_SHIFT)
 
