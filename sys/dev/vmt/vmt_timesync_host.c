@@ -91,6 +91,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define VMT_TS_CONFIRM_NS	(500 * NS_PER_MS)
 /* ... or this long, for a forward jump the VMX vouches for. */
 #define VMT_TS_CONFIRM_FAST_NS	(20 * NS_PER_MS)
+#define VMT_TS_TICK_SLACK_NS	(5 * NS_PER_MS)
 /* A stop message vouches for a jump this close to it in uptime. */
 #define VMT_TS_STOP_NEAR_NS	(10 * NS_PER_S)
 /* An interrupt lag this close to the jump (or 1/8 of it) vouches too. */
@@ -414,8 +415,9 @@ vmt_ts_vet(struct vmt_timesync *ts, const struct vmt_ts_read *rd)
 	ts->ts_cand_fast = vmt_ts_vouched(ts);
 	need = ts->ts_cand_insane ? VMT_TS_INSANE_HOLD_NS :
 	    ts->ts_cand_fast ? VMT_TS_CONFIRM_FAST_NS : VMT_TS_CONFIRM_NS;
+	/* The reads come at ticks: give a few ms of the spread. */
 	if (ts->ts_cand_reads >= VMT_TS_CONFIRM_READS &&
-	    up_ns - ts->ts_cand_first_up >= need) {
+	    up_ns - ts->ts_cand_first_up >= need - VMT_TS_TICK_SLACK_NS) {
 		had = ts->ts_anchor_valid;
 		if (ts->ts_cand_insane)
 			log(LOG_WARNING, "%s: timesync: host time held %lld s "

@@ -295,6 +295,10 @@ vmt_ts_sysctl_view(SYSCTLFN_ARGS)
 		v = st.st_locked;
 	else if (strcmp(what, "freq_ppb") == 0)
 		q = (u_quad_t)(st.st_freq_set / VMT_TSP_FREQ_PPB);
+	else if (strcmp(what, "noise_ns") == 0)
+		q = (u_quad_t)st.st_noise_ns;
+	else if (strcmp(what, "interval_ms") == 0)
+		q = st.st_interval_ms;
 	else {
 		for (i = 0; i < VMT_TS_NTOOLS; i++)
 			if (strcmp(what, vmt_ts_tools_sysctl_names[i]) == 0)
@@ -367,6 +371,12 @@ vmt_ts_sysctl_setup(struct vmt_timesync *ts)
 	    vmt_ts_sysctl_view, 0, (void *)ts, 24, CTL_CREATE, CTL_EOL);
 	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_QUAD, "freq_ppb",
 	    SYSCTL_DESCR("frequency correction installed, ppb"),
+	    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
+	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_QUAD, "noise_ns",
+	    SYSCTL_DESCR("host read noise measured (sd), ns"),
+	    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
+	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_QUAD, "interval_ms",
+	    SYSCTL_DESCR("interval of the full samples, ms"),
 	    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
 
 	sysctl_createv(log, 0, &node, &opts, 0, CTLTYPE_NODE, "host_options",
