@@ -322,7 +322,7 @@ ATF_TC_BODY(sysctl_validation, tc)
 		"steps_backward", "resumes_message", "resumes_checkpoint",
 		"resumes_discontinuity", "offset_ns", "last_sync", "host_flag",
 		"guioptions", "enabled", "locked", "freq_ppb", "unconfirmed",
-		"refused", "no_time",
+		"refused", "no_time", "noise_ns", "interval_ms",
 	};
 	struct setup s;
 	char buf[32], name[96];
