@@ -417,12 +417,13 @@ tsp_jump(struct vmt_tspolicy *p, int64_t zc, int64_t r, int64_t u, int how,
 	du = u - p->tp_sus_up_ns[1];
 	if (du < NS_PER_MS)
 		du = NS_PER_MS;
-	pm = tsp_cap(vmt_tsp_muldiv(vmt_tsp_muldiv(2 * vmt_tsp_noise_var(p, 0),
-	    NS_PER_S << P11_SHIFT, du), NS_PER_S, du));
+	pm = tsp_cap(vmt_tsp_muldiv(vmt_tsp_muldiv(vmt_tsp_noise_var(p, 0),
+	    (2 * NS_PER_S) << P11_SHIFT, du), NS_PER_S, du));
 	if (how == TSP_TURN) {
 		p->tp_freq_est = vmt_tsp_clamp(vmt_tsp_add(p->tp_freq_est, dy),
 		    FREQ_EST_MAX);
-		p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11, 2 * pm));
+		p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11,
+		    vmt_tsp_add(pm, pm)));
 	} else {
 		slope = vmt_tsp_muldiv(vmt_tsp_sub(r, p->tp_sus_resid_ns[1]),
 		    FREQ_UNIT_NS, du);
@@ -485,7 +486,8 @@ vmt_tsp_filter_sample(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	}
 	if (vmt_tsp_abs(nu) > K_OUT * sd) {
 		how = tsp_confirms(p, nu, u, K_AGREE * (int64_t)vmt_tsp_isqrt(
-		    (uint64_t)vmt_tsp_add(2 * r, 2 * c.c00)), &dy);
+		    (uint64_t)vmt_tsp_muldiv(vmt_tsp_add(r, c.c00), 2, 1)),
+		    &dy);
 		if (how != TSP_NONE) {
 			tsp_jump(p, zc, nu, u, how, dy);
 			vmt_tsp_noise_read(p, z, w, u, 0, 0, P_CAP);

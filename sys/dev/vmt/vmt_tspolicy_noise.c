@@ -314,9 +314,9 @@ void
 vmt_tsp_noise_more(struct vmt_tspolicy *p)
 {
 
-	p->tp_r = tsp_cap(4 * p->tp_r);
-	p->tp_nb_e[0] = tsp_cap(4 * p->tp_nb_e[0]);
-	p->tp_nb_e[1] = tsp_cap(4 * p->tp_nb_e[1]);
+	p->tp_r = tsp_cap(vmt_tsp_muldiv(p->tp_r, 4, 1));
+	p->tp_nb_e[0] = tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[0], 4, 1));
+	p->tp_nb_e[1] = tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[1], 4, 1));
 	p->tp_rn = 0;
 }
 
@@ -359,7 +359,8 @@ tsp_noise_measure(struct vmt_tspolicy *p, int64_t e2, int64_t a, int64_t b)
 	v = vmt_tsp_muldiv(e2, C_ONE, a);
 	bb = vmt_tsp_muldiv(b, C_ONE, a);
 	/* A read this far off says little about the normal noise. */
-	lim = 25 * vmt_tsp_add(p->tp_r, vmt_tsp_muldiv(bb, p->tp_rc, C_ONE));
+	lim = vmt_tsp_muldiv(vmt_tsp_add(p->tp_r, vmt_tsp_muldiv(bb, p->tp_rc,
+	    C_ONE)), 25, 1);
 	if (v > lim)
 		v = lim;
 	g = p->tp_nb_n[0] + p->tp_nb_n[1] > 0 &&
@@ -368,7 +369,8 @@ tsp_noise_measure(struct vmt_tspolicy *p, int64_t e2, int64_t a, int64_t b)
 	    R_MEM;
 	if (p->tp_nb_n[g] == 0)
 		p->tp_nb_b[g] = bb;
-	p->tp_nb_e[g] += (v - p->tp_nb_e[g]) / (int64_t)n;
+	p->tp_nb_e[g] = vmt_tsp_add(p->tp_nb_e[g],
+	    vmt_tsp_sub(v, p->tp_nb_e[g]) / (int64_t)n);
 	p->tp_nb_b[g] += (bb - p->tp_nb_b[g]) / (int64_t)n;
 	if (p->tp_nb_n[g] < R_MEM)
 		p->tp_nb_n[g]++;
@@ -393,13 +395,14 @@ tsp_noise_measure(struct vmt_tspolicy *p, int64_t e2, int64_t a, int64_t b)
 		 * allows.
 		 */
 		if (wpart > p->tp_nb_e[0] / 2 &&
-		    p->tp_r < 2 * tsp_intercept_se(p))
+		    p->tp_r < vmt_tsp_muldiv(tsp_intercept_se(p), 2, 1))
 			p->tp_r = R_MIN;
 	} else {
 		p->tp_rc = 0;
 		n = p->tp_nb_n[0] + p->tp_nb_n[1];
-		p->tp_r = n == 0 ? R_INIT : (p->tp_nb_e[0] * p->tp_nb_n[0] +
-		    p->tp_nb_e[1] * p->tp_nb_n[1]) / (int64_t)n;
+		p->tp_r = n == 0 ? R_INIT : vmt_tsp_add(
+		    vmt_tsp_muldiv(p->tp_nb_e[0], p->tp_nb_n[0], n),
+		    vmt_tsp_muldiv(p->tp_nb_e[1], p->tp_nb_n[1], n));
 	}
 	if (p->tp_r < R_MIN)
 		p->tp_r = R_MIN;
