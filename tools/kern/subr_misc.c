@@ -101,10 +101,27 @@ mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl)
 	    (type == MUTEX_DEFAULT && ipl > IPL_VM);
 }
 
+/*
+ * The owner is read without the lock (the recursion check, and
+ * mutex_owned() from anywhere), as NetBSD's does: relaxed atomics, so
+ * that such a read is no data race (TSan).
+ */
+static inline uintptr_t
+mutex_owner(const kmutex_t *mtx)
+{
+	return __atomic_load_n(&mtx->mtx_owner, __ATOMIC_RELAXED);
+}
+
+static inline void
+mutex_set_owner(kmutex_t *mtx, uintptr_t o)
+{
+	__atomic_store_n(&mtx->mtx_owner, o, __ATOMIC_RELAXED);
+}
+
 void
 mutex_destroy(kmutex_t *mtx)
 {
-	KASSERT(mtx->mtx_owner == 0);
+	KASSERT(mutex_owner(mtx) == 0);
 	kenvh_lock_destroy(mtx->mtx_host);
 	mtx->mtx_host = NULL;
 }
@@ -114,19 +131,19 @@ mutex_enter(kmutex_t *mtx)
 {
 	uintptr_t self = kenv_self();
 
-	KASSERT(mtx->mtx_owner != self);	/* no recursion */
+	KASSERT(mutex_owner(mtx) != self);	/* no recursion */
 	if (kenv_threaded)
 		kenvh_lock(mtx->mtx_host);
 	else
-		KASSERT(mtx->mtx_owner == 0);
-	mtx->mtx_owner = self;
+		KASSERT(mutex_owner(mtx) == 0);
+	mutex_set_owner(mtx, self);
 }
 
 void
 mutex_exit(kmutex_t *mtx)
 {
-	KASSERT(mtx->mtx_owner == kenv_self());
-	mtx->mtx_owner = 0;
+	KASSERT(mutex_owner(mtx) == kenv_self());
+	mutex_set_owner(mtx, 0);
 	if (kenv_threaded)
 		kenvh_unlock(mtx->mtx_host);
 }
@@ -135,16 +152,16 @@ int
 mutex_tryenter(kmutex_t *mtx)
 {
 	if (kenv_threaded ? !kenvh_trylock(mtx->mtx_host) :
-	    mtx->mtx_owner != 0)
+	    mutex_owner(mtx) != 0)
 		return 0;
-	mtx->mtx_owner = kenv_self();
+	mutex_set_owner(mtx, kenv_self());
 	return 1;
 }
 
 int
 mutex_owned(const kmutex_t *mtx)
 {
-	return mtx->mtx_owner == kenv_self();
+	return mutex_owner(mtx) == kenv_self();
 }
 
 void
