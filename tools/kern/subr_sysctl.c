@@ -165,6 +165,26 @@ sysctl_walk(struct sysctlnode **parentp, const int *path, int n)
 	return 0;
 }
 
+/*
+ * As NetBSD's sysctl_create(): a name is 1 to SYSCTL_NAMELEN - 1
+ * letters, digits, '-' and '_' (no '.', which sysctl(8) splits on).
+ */
+static bool
+sysctl_name_ok(const char *name)
+{
+	size_t n;
+
+	if (name == NULL)
+		return false;
+	for (n = 0; n < SYSCTL_NAMELEN && name[n] != '\0'; n++)
+		if (!((name[n] >= '0' && name[n] <= '9') ||
+		    (name[n] >= 'A' && name[n] <= 'Z') ||
+		    (name[n] >= 'a' && name[n] <= 'z') ||
+		    name[n] == '-' || name[n] == '_'))
+			return false;
+	return n > 0 && n < SYSCTL_NAMELEN;
+}
+
 int
 sysctl_createv(struct sysctllog **logp, int cflags,
     const struct sysctlnode **rnode, const struct sysctlnode **cnode,
@@ -186,7 +206,7 @@ sysctl_createv(struct sysctllog **logp, int cflags,
 		path[n++] = v;
 	}
 	va_end(ap);
-	if (n == 0 || namep == NULL || strlen(namep) >= SYSCTL_NAMELEN)
+	if (n == 0 || !sysctl_name_ok(namep))
 		return EINVAL;
 
 	parent = (rnode != NULL && *rnode != NULL) ?
