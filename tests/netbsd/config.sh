@@ -236,7 +236,9 @@ check() {	# ok|FAIL arch label what
 # What must be selected: every .c of ours in both states, but for the
 # time-sync module, which only options VMT_TIMESYNC brings in.
 TSONLY="dev/vmt/vmt_timesync.c dev/vmt/vmt_timesync_host.c
- dev/vmt/vmt_timesync_sysctl.c dev/vmt/vmt_tspolicy.c"
+ dev/vmt/vmt_timesync_sysctl.c dev/vmt/vmt_tspolicy.c
+ dev/vmt/vmt_timesync_disc.c dev/vmt/vmt_timesync_startup.c
+ dev/vmt/vmt_timesync_pclk.c"
 OURS=$(cd "$REPO/sys" && find . -name '*.c' | sed 's|^\./||' | sort)
 expected() {	# state
 	for f in $OURS; do

@@ -179,11 +179,12 @@ vmt_ts_log_rejected(struct vmt_timesync *ts, const char *why, int64_t ns)
 }
 
 /*
- * Read host time once.  Returns 0, EOPNOTSUPP (the host answers no
- * time command) or EINVAL (a time that cannot be right).
+ * Read host time once with GETTIMEFULL(_WITH_LAG).  Returns 0,
+ * EOPNOTSUPP (the host answers neither) or EINVAL (a time that cannot
+ * be right).
  */
-int
-vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
+static int
+vmt_ts_gtf_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 {
 	struct vmt_hosttime ht;
 	int error;
@@ -217,9 +218,35 @@ vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 		return EINVAL;
 	}
 	rd->rd_host_ns = ht.ht_sec * NS_PER_S + (int64_t)ht.ht_usec * NS_PER_US;
-	rd->rd_maxlag_us = ht.ht_maxlag_us;
+	rd->rd_maxlag_us = ts->ts_pclk_maxlag_us = ht.ht_maxlag_us;
 	rd->rd_up_ns = vmt_ts_uptime_ns();
 	return 0;
+}
+
+/*
+ * Read host time once, with the precision clock where the host answers
+ * it (vmt_timesync_pclk.c), else with GETTIMEFULL(_WITH_LAG).  Returns
+ * 0, EOPNOTSUPP (the host answers no time command) or EINVAL (a time
+ * that cannot be right).
+ */
+int
+vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
+{
+	int error;
+
+	KASSERT(mutex_owned(&ts->ts_lock));
+	error = vmt_ts_pclk_read(ts, rd);
+	if (error == 0) {
+		if (rd->rd_host_ns / NS_PER_S < VMT_TS_EPOCH_MIN_S ||
+		    rd->rd_host_ns / NS_PER_S > VMT_TS_EPOCH_MAX_S) {
+			vmt_ts_log_rejected(ts, "out of range, seconds",
+			    rd->rd_host_ns / NS_PER_S);
+			return EINVAL;
+		}
+		rd->rd_up_ns = vmt_ts_uptime_ns();
+		return 0;
+	}
+	return vmt_ts_gtf_read(ts, rd);
 }
 
 /*
@@ -237,6 +264,9 @@ vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
 	int i, error = 0;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
+	/* The precision clock says no maxTimeLag: ask GETTIMEFULL once. */
+	if (vmt_ts_pclk_in_use(ts) && ts->ts_tcmd != VMT_TS_TCMD_NONE)
+		(void)vmt_ts_gtf_read(ts, &r);
 	for (i = 0; i < VMT_TS_TRIES; i++) {
 		nanotime(&g0);
 		error = vmt_ts_host_read(ts, &r);
