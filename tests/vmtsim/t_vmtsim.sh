@@ -15,9 +15,9 @@ worst_window_counted_s worst_window_rms_s worst_window_end_s sync_counted_s
 sync_time_s rate_counted_s freq_error_ppm_rms recoveries unrecovered
 recovery_s steps backward_steps max_backward_s slews slew_counted_s
 max_slew_ppm disabled_s adjustments_while_disabled rpc_errors cpt_retries
-backdoor_calls host_reads host_outliers host_stalls host_stall_max_s
-catchups stopcatchups"
-NMETRICS=32
+backdoor_calls host_reads host_precision_reads host_outliers host_stalls
+host_stall_max_s catchups stopcatchups"
+NMETRICS=33
 
 # The realistic backdoor noise of the bundled scenarios, for vmtsim gen.
 NOISE="-H read_error_us=5 -H read_outlier_prob=1e-4 -H read_outlier_us=100
@@ -520,6 +520,69 @@ year_short_body()
 	check vmt rms_offset_s '<=' 2e-3
 }
 
+atf_test_case startup
+startup_head()
+{
+	atf_set descr "startup-ahead: the host's startup options step a guest 30 s ahead back once, at once"
+}
+startup_body()
+{
+	run_json -p vmt,ovt,none $TRACES/startup-ahead.trace
+	dist none mean_offset_s '>=' 29.9
+	check vmt backward_steps '==' 1
+	check vmt steps '==' 1
+	check vmt max_backward_s '>=' 29.9
+	check vmt sync_time_s '<=' 5
+	check vmt rms_offset_s '<=' 20e-6
+	# open-vm-tools' model honours them as well.
+	check ovt backward_steps '==' 1
+	# Without them vmt never steps back: it slews, 200 s per second.
+	sed '/^tools_startup/d' $TRACES/startup-ahead.trace > plain.trace
+	run_json -p vmt plain.trace
+	check vmt backward_steps '==' 0
+	check vmt sync_time_s '>=' 5000
+}
+
+atf_test_case precision_clock
+precision_clock_head()
+{
+	atf_set descr "precision_clock: vmt reads it, vmt-gtf on the same trace does not; on a quiet host its floor is lower"
+}
+precision_clock_body()
+{
+	atf_check -s exit:0 -o empty -e empty $VMTSIM gen -s 1 -d 7200 \
+	    --ppm 100 --wander 1e-9 $NOISE -H precision_clock=1 -o pc.trace
+	run_json -p oracle,vmt,oracle-gtf,vmt-gtf pc.trace
+	dist vmt host_precision_reads '>' 5000
+	check vmt-gtf host_precision_reads '==' 0
+	check vmt rms_offset_s '<=' 20e-6
+	check vmt-gtf rms_offset_s '<=' 20e-6
+	check oracle-gtf counted_s '>' 0
+	check oracle-gtf rms_offset_s '<=' 2e-6
+	# A quiet host: 0.2 us read error, 2 us calls read in the middle.
+	atf_check -s exit:0 -o empty -e empty $VMTSIM gen -s 1 -d 7200 \
+	    --ppm 100 --wander 1e-9 -H precision_clock=1 \
+	    -H read_error_us=0.2 -H call_us=2 -H call_jitter_us=0.5 \
+	    -o quiet.trace
+	run_json -p oracle,vmt,oracle-gtf,vmt-gtf quiet.trace
+	dist vmt host_precision_reads '>' 5000
+	pc=$(jget out.json oracle rms_offset_s)
+	gtf=$(jget out.json oracle-gtf rms_offset_s)
+	holds "$pc" '<' "$gtf" ||
+	    atf_fail "oracle rms $pc not below oracle-gtf's $gtf"
+	# The microsecond truncation biases the GETTIMEFULL guest.
+	m=$(jget out.json vmt mean_offset_s)
+	mg=$(jget out.json vmt-gtf mean_offset_s)
+	echo "quiet: oracle $pc s, oracle-gtf $gtf s; vmt mean $m s, vmt-gtf mean $mg s"
+	holds "$m" '>' -200e-9 && holds "$m" '<' 200e-9 ||
+	    atf_fail "vmt's mean offset $m s with the precision clock"
+	holds "$mg" '<' -300e-9 ||
+	    atf_fail "vmt-gtf's mean offset $mg s: no truncation bias?"
+	# The table names the new columns.
+	atf_check -s exit:0 -o match:'^vmt-gtf ' -o match:'^oracle-gtf ' \
+	    -e ignore $VMTSIM -p oracle,vmt,oracle-gtf,vmt-gtf quiet.trace
+}
+
 atf_test_case noise
 noise_head()
 {
@@ -600,6 +663,8 @@ atf_init_test_cases()
 	atf_add_test_case thermal
 	atf_add_test_case vmotion
 	atf_add_test_case year_short
+	atf_add_test_case startup
+	atf_add_test_case precision_clock
 	atf_add_test_case noise
 	atf_add_test_case host_clock
 	atf_add_test_case catchup
