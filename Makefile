@@ -6,6 +6,7 @@
 #	make test		install what the suite needs (tools/ci/test-deps),
 #				build the tests, run the ATF suite with kyua
 #	make test SANITIZE=1	the same under ASan + UBSan (separate $(O))
+#	make bench-netbsd	kern_tc.c's readers in a NetBSD rump kernel
 #	make tsan		kern_tc's readers under ThreadSanitizer (clang)
 #	make fuzz		libFuzzer targets (clang), FUZZ_SECONDS each
 #	make bench		replay every bundled trace, print and write the
@@ -159,6 +160,7 @@ tests: all $(TEST_PROGS) $(TEST_KYUAFILES)
 test:
 	tools/ci/test-deps
 	$(MAKE) tests
+	$(MAKE) netbsd-tier
 	tools/ci/run-kyua $(O)
 
 # The kernel core's lock-free readers under ThreadSanitizer (clang).

@@ -371,6 +371,24 @@ ATF_TC_BODY(sysctl_validation, tc)
 	    "machdep.vmt0.timesync.stats.flag_source", buf, sizeof(buf)), 0);
 	ATF_REQUIRE_STREQ(buf, "read");
 
+	/*
+	 * Every host option has a node, under a name NetBSD's sysctl
+	 * accepts (no dots): the environment refuses what NetBSD does.
+	 */
+	{
+		static const char *const opts[] = { "slewCorrection",
+		    "percentCorrection", "startup", "startup_backward",
+		    "enable" };
+		int64_t v;
+
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			snprintf(name, sizeof(name),
+			    "machdep.vmt0.timesync.host_options.%s", opts[i]);
+			ATF_REQUIRE_EQ_MSG(kenv_sysctl_getint(name, &v), 0,
+			    "%s", name);
+		}
+	}
+
 	/* Privilege: the same rule as setting the time. */
 	kenv_kauth_deny(12 /* KAUTH_SYSTEM_TIME */, true);
 	ATF_REQUIRE_EQ(kenv_sysctl_setint("machdep.vmt0.timesync.period", 20),

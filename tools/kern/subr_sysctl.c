@@ -166,23 +166,28 @@ sysctl_walk(struct sysctlnode **parentp, const int *path, int n)
 }
 
 /*
- * As NetBSD's sysctl_create(): a name is 1 to SYSCTL_NAMELEN - 1
- * letters, digits, '-' and '_' (no '.', which sysctl(8) splits on).
+ * NetBSD's rule for a new node's name (kern_sysctl.c sysctl_create()):
+ * letters, digits, '-' and '_', not starting with a digit, shorter
+ * than SYSCTL_NAMELEN.  A dot in particular is refused.
  */
 static bool
 sysctl_name_ok(const char *name)
 {
-	size_t n;
+	size_t i;
 
-	if (name == NULL)
+	if (name == NULL || name[0] == '\0' || strlen(name) >= SYSCTL_NAMELEN)
 		return false;
-	for (n = 0; n < SYSCTL_NAMELEN && name[n] != '\0'; n++)
-		if (!((name[n] >= '0' && name[n] <= '9') ||
-		    (name[n] >= 'A' && name[n] <= 'Z') ||
-		    (name[n] >= 'a' && name[n] <= 'z') ||
-		    name[n] == '-' || name[n] == '_'))
-			return false;
-	return n > 0 && n < SYSCTL_NAMELEN;
+	if (name[0] >= '0' && name[0] <= '9')
+		return false;
+	for (i = 0; name[i] != '\0'; i++) {
+		if ((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= 'a' && name[i] <= 'z') ||
+		    name[i] == '-' || name[i] == '_')
+			continue;
+		return false;
+	}
+	return true;
 }
 
 int

@@ -21,7 +21,6 @@
 #include <dev/vmt/vmt_backdoor.h>
 #include <dev/vmt/vmtreg.h>
 
-#include "kenv.h"
 #include "vmthost.h"
 
 #define NCHAN		8	/* channel slots */
@@ -78,6 +77,7 @@ struct opentime {
 
 struct vmthost {
 	struct vmthost_config cfg;
+	struct vmthost_timesrc ts;	/* the guest's time base */
 	uint64_t	rng;
 	uint64_t	rs_call, rs_read, rs_outl, rs_stall; /* noise streams */
 	double		read_spare;	/* rs_read's second normal deviate */
@@ -115,6 +115,19 @@ struct vmthost {
 };
 
 static struct vmthost *vmthost_cur;
+
+/* The guest's time base, and letting ns of it pass (vmthost.h). */
+static int64_t
+ts_now(struct vmthost *h)
+{
+	return (*h->ts.ts_now)(h->ts.ts_arg);
+}
+
+static void
+ts_delay(struct vmthost *h, int64_t ns)
+{
+	(*h->ts.ts_delay)(h->ts.ts_arg, ns);
+}
 
 /* splitmix64: small, seedable, good enough for latencies and cookies. */
 static uint64_t
@@ -233,13 +246,16 @@ vmthost_config_default(struct vmthost_config *cfg)
 }
 
 struct vmthost *
-vmthost_create(const struct vmthost_config *cfg)
+vmthost_create_timesrc(const struct vmthost_config *cfg,
+    const struct vmthost_timesrc *ts)
 {
 	struct vmthost *h;
 
 	assert(vmthost_cur == NULL);
+	assert(ts->ts_now != NULL && ts->ts_delay != NULL);
 	h = xrealloc(NULL, sizeof(*h));
 	memset(h, 0, sizeof(*h));
+	h->ts = *ts;
 	if (cfg != NULL)
 		h->cfg = *cfg;
 	else
@@ -293,7 +309,7 @@ vmthost_now(struct vmthost *h)
 {
 	if (h->clock != NULL)
 		return (*h->clock)(h->clock_arg);
-	return h->cfg.epoch_ns + kenv_now();
+	return h->cfg.epoch_ns + ts_now(h);
 }
 
 void
@@ -524,14 +540,12 @@ fault_check(struct vmthost *h, const struct hchan *c, enum vmthost_dir dir,
 			h->st.cpt_injected++;
 			tq_push_reset(h);
 			sleep = h->cpt_suspend_ns;
-			if (h->cpt_wake_at > kenv_now())
-				sleep = h->cpt_wake_at - kenv_now();
+			if (h->cpt_wake_at > ts_now(h))
+				sleep = h->cpt_wake_at - ts_now(h);
 			h->cpt_suspend_ns = h->cpt_wake_at = 0;
-			if (sleep > 0) {
+			if (sleep > 0 && h->ts.ts_suspend != NULL) {
 				/* The VM sleeps inside this very call, once. */
-				kenv_suspend();
-				kenv_delay(sleep);
-				kenv_resume();
+				(*h->ts.ts_suspend)(h->ts.ts_arg, sleep);
 			}
 		} else
 			h->st.faults_injected++;
@@ -800,12 +814,12 @@ charge(struct vmthost *h)
 			h->nst.stall_max_ns = stall;
 	}
 	if (before)
-		kenv_delay(stall);
-	kenv_delay(at);
+		ts_delay(h, stall);
+	ts_delay(h, at);
 	t = vmthost_now(h);
-	kenv_delay(total - at);
+	ts_delay(h, total - at);
 	if (!before)
-		kenv_delay(stall);
+		ts_delay(h, stall);
 	return t;
 }
 
@@ -873,7 +887,7 @@ rpc_open(struct vmthost *h, struct vm_backdoor *f)
 		h->opens_cap = h->opens_cap ? 2 * h->opens_cap : 32;
 		h->opens = xrealloc(h->opens, h->opens_cap * sizeof(*h->opens));
 	}
-	h->opens[h->opens_n++] = (struct opentime){ kenv_now(), kind };
+	h->opens[h->opens_n++] = (struct opentime){ ts_now(h), kind };
 	if (h->poweroff || (cookies && !h->cfg.cookies)) {
 		h->st.opens_refused++;
 		return;

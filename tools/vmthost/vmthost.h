@@ -8,8 +8,13 @@
  * low- and high-bandwidth transfers and the exact status bits).  Any
  * other host model may replace it by implementing those three functions.
  *
- * Time.  Host realtime is epoch_ns + kenv_now() unless a clock callback
- * is installed.  Each backdoor call costs virtual time (kenv_delay()):
+ * Time.  The host keeps time with the guest's time source, a struct
+ * vmthost_timesrc: vmthost_create() uses the userland kernel
+ * environment's virtual clock (kenv_now(), kenv_delay(),
+ * kenv_suspend(); vmthost_kenv.c), vmthost_create_timesrc() any other
+ * (a rump kernel's host, for instance).  Host realtime is epoch_ns +
+ * its now() unless a clock callback is installed.  Each backdoor call
+ * costs time (its delay()):
  * latency_ns, plus a uniform random part below jitter_ns, plus an
  * exponentially distributed part of mean call_jitter_ns, plus, with
  * probability stall_prob, a vCPU stall (see below).  The host reads its
@@ -49,7 +54,7 @@
 
 struct vmthost_config {
 	uint64_t	seed;		/* PRNG seed (cookies, latency) */
-	int64_t		epoch_ns;	/* host realtime at kenv_now() == 0 */
+	int64_t		epoch_ns;	/* host realtime at the time base's 0 */
 	int64_t		latency_ns;	/* fixed cost of a backdoor call */
 	int64_t		jitter_ns;	/* plus uniform [0, jitter_ns) */
 	uint32_t	version;	/* GETVERSION: EAX */
@@ -141,9 +146,26 @@ struct vmthost_stats {
 
 struct vmthost;
 
+/*
+ * Where the host's time comes from: now() is the guest's time base in
+ * ns, delay() lets ns of it pass inside a backdoor call (the call's
+ * cost), suspend() freezes the guest's counters for ns while host time
+ * moves on (NULL: suspending is not supported, and an injected
+ * checkpoint does not suspend).
+ */
+struct vmthost_timesrc {
+	int64_t	(*ts_now)(void *);
+	void	(*ts_delay)(void *, int64_t);
+	void	(*ts_suspend)(void *, int64_t);
+	void	*ts_arg;
+};
+
 void	vmthost_config_default(struct vmthost_config *);
 /* Create the host (NULL: defaults) and make it current; one at a time. */
 struct vmthost *vmthost_create(const struct vmthost_config *);
+/* The same on another time source. */
+struct vmthost *vmthost_create_timesrc(const struct vmthost_config *,
+	    const struct vmthost_timesrc *);
 void	vmthost_destroy(struct vmthost *);
 
 /* The host clock: realtime in ns since the epoch. */
@@ -209,7 +231,7 @@ const char *vmthost_rpci_at(const struct vmthost *, size_t);
 const char *vmthost_tclo_reply(const struct vmthost *, const char *cmd);
 size_t	vmthost_tclo_replies(const struct vmthost *, const char *cmd);
 const char *vmthost_tclo_reply_at(const struct vmthost *, size_t);
-/* Times (kenv_now()) of the open attempts of a kind; returns count. */
+/* Times (time base, ns) of the open attempts of a kind; returns count. */
 size_t	vmthost_open_times(const struct vmthost *, enum vmthost_chan,
 	    int64_t *, size_t);
 void	vmthost_clear_records(struct vmthost *);

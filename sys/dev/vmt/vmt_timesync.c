@@ -101,6 +101,18 @@ const char *const vmt_ts_tools_options[VMT_TS_NTOOLS] = {
 	VMT_TS_TOOLS_PREFIX "enable",
 };
 
+/*
+ * Their names under machdep.vmt0.timesync.host_options: sysctl(9)
+ * names are letters, digits, '-' and '_' only.
+ */
+const char *const vmt_ts_tools_sysctl_names[VMT_TS_NTOOLS] = {
+	"slewCorrection",
+	"percentCorrection",
+	"startup",
+	"startup_backward",
+	"enable",
+};
+
 static void	vmt_ts_sample_locked(struct vmt_timesync *);
 static void	vmt_ts_act(struct vmt_timesync *,
 		    const struct vmt_tsp_decision *);

@@ -96,24 +96,6 @@ static const struct vmt_ts_stat vmt_ts_stats[] = {
 };
 #undef STAT
 
-/*
- * host_options: one node per time.synchronize.tools.* option, in the
- * order of vmt_ts_tools_options[], named without the prefix and with
- * '_' for '.', which sysctl names cannot hold.
- */
-static const struct {
-	const char	*tn_name;
-	const char	*tn_descr;
-} vmt_ts_tools_nodes[VMT_TS_NTOOLS] = {
-	{ "slewCorrection", "time.synchronize.tools.slewCorrection" },
-	{ "percentCorrection", "time.synchronize.tools.percentCorrection" },
-	{ "startup", "time.synchronize.tools.startup: one synchronization "
-	    "at startup" },
-	{ "startup_backward", "time.synchronize.tools.startup.backward: it "
-	    "may step back" },
-	{ "enable", "time.synchronize.tools.enable" },
-};
-
 static int
 vmt_ts_authorize(struct lwp *l)
 {
@@ -325,7 +307,7 @@ vmt_ts_sysctl_view(SYSCTLFN_ARGS)
 		q = (u_quad_t)(st.st_freq_set / VMT_TSP_FREQ_PPB);
 	else {
 		for (i = 0; i < VMT_TS_NTOOLS; i++)
-			if (strcmp(what, vmt_ts_tools_nodes[i].tn_name) == 0)
+			if (strcmp(what, vmt_ts_tools_sysctl_names[i]) == 0)
 				v = ts->ts_tools_opt[i];
 	}
 	mutex_exit(&ts->ts_lock);
@@ -404,8 +386,8 @@ vmt_ts_sysctl_setup(struct vmt_timesync *ts)
 	    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL);
 	for (i = 0; i < VMT_TS_NTOOLS; i++)
 		sysctl_createv(log, 0, &opts, NULL, 0, CTLTYPE_INT,
-		    vmt_ts_tools_nodes[i].tn_name,
-		    SYSCTL_DESCR(vmt_ts_tools_nodes[i].tn_descr),
+		    vmt_ts_tools_sysctl_names[i],
+		    SYSCTL_DESCR(vmt_ts_tools_options[i]),
 		    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
 
 	/* NetBSD's name, from before the timesync subtree. */

@@ -101,6 +101,7 @@ struct vmt_ts_read {
 #define VMT_TS_TOOL_STARTUP	2	/* indices in vmt_ts_tools_options */
 #define VMT_TS_TOOL_STARTUP_BACK 3
 extern const char *const vmt_ts_tools_options[VMT_TS_NTOOLS];
+extern const char *const vmt_ts_tools_sysctl_names[VMT_TS_NTOOLS];
 
 
 struct vmt_timesync_stats {
