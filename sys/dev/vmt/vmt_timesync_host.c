@@ -198,7 +198,7 @@ vmt_ts_gtf_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 	}
 	if (error == EOPNOTSUPP) {
 		ts->ts_st.st_no_time++;
-		if (ts->ts_tcmd != VMT_TS_TCMD_NONE)
+		if (ts->ts_tcmd != VMT_TS_TCMD_NONE && !vmt_ts_pclk_in_use(ts))
 			log(LOG_WARNING, "%s: timesync: host answers no time "
 			    "command (GETTIMEFULL_WITH_LAG, GETTIMEFULL): "
 			    "cannot synchronise\n",
