@@ -37,9 +37,9 @@
  *    constant or status, an offset grown or of the other sign.  A PLL
  *    left on by a discipline that died stops being a sign once it no
  *    longer changes.  Without options NTP there is no ntp_adjtime(2).
- *  - An adjtime(2) delta is pending: time_adjtime, which only
- *    adjtime1() (adjtime(2), clockctl(4)) sets; the driver's own slew
- *    is tc_adjtime()'s, elsewhere.
+ *  - An adjtime(2) delta is pending: kern_ntptime.c's time_adjtime,
+ *    which only kern_time.c's adjtime1() (adjtime(2), clockctl(4))
+ *    sets; the driver's own slew is tc_adjtime()'s, elsewhere.
  *  - settimeofday(2) or clock_settime(2) stepped the clock.  kern_tc.c
  *    counts every step (tc_step_count()); the driver's own are
  *    subtracted.  Not every other step is userland's: inittodr(9) sets
@@ -81,7 +81,6 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <sys/kernel.h>
 #include <sys/lwp.h>
 #include <sys/mutex.h>
-#include <sys/proc.h>
 #include <sys/sysctl.h>
 #include <sys/syslog.h>
 #include <sys/time.h>
@@ -96,6 +95,13 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define NS_PER_S		1000000000LL
 #define NS_PER_MS		1000000LL
 #define NS_PER_US		1000LL
+
+/*
+ * adjtime(2)'s pending delta, us: kern_ntptime.c's, guarded by
+ * timecounter_lock; no header declares it (kern_time.c declares it
+ * where it uses it, as here).
+ */
+extern int64_t time_adjtime;
 
 /* The names of the signs, as discipline.seen lists them. */
 static const struct {
@@ -175,10 +181,13 @@ vmt_ts_disc_ntp(struct vmt_ts_disc *di)
 static u_int
 vmt_ts_disc_adjtime(void)
 {
-	struct timeval old;
+	int64_t us;
 
-	adjtime1(NULL, &old, curproc);
-	return old.tv_sec != 0 || old.tv_usec != 0 ? VMT_TS_DISC_ADJTIME : 0;
+	/* As kern_time.c's adjtime1() reads it. */
+	mutex_spin_enter(&timecounter_lock);
+	us = time_adjtime;
+	mutex_spin_exit(&timecounter_lock);
+	return us != 0 ? VMT_TS_DISC_ADJTIME : 0;
 }
 
 /*
