@@ -26,19 +26,23 @@
  * byte and its arguments each: run virtual time, push a TCLO command
  * (from a dictionary or raw bytes), override the registers of the next
  * answers to a backdoor command (time, GUI options, lengths, status
- * bits, channel ids: whatever the fuzzer puts in EAX..EDI), step or lie
- * with the host's clock, suspend the VM, write a sysctl node, detach
- * and attach again, switch the timecounter, have the kernel refuse
- * adjustments, set the clock as an administrator would.  The register
+ * bits, channel ids, the precision clock's nanoseconds: whatever the
+ * fuzzer puts in EAX..EDI), step or lie with the host's clock, take the
+ * precision clock away or give it back, suspend the VM, write a sysctl
+ * node, detach and attach again, switch the timecounter, have the
+ * kernel refuse adjustments, set the clock as an administrator would,
+ * discipline it from userland (ntp_adjtime(2), adjtime(2),
+ * clock_settime(2)).  The register
  * answers come through the linker's --wrap of the three backdoor
  * operations, so the simulated host itself is unchanged.
  *
  * Invariants, checked after every operation (abort() on violation):
  *  - realtime never goes back except by tc_setclock();
  *  - a backward tc_setclock() by the module needs a permission it was
- *    given since it attached (allow_backward, or a Time_Synchronize
- *    from the host: the host's one-shot permission is used at the
- *    next confirmed sample, which may come much later);
+ *    given since it attached (allow_backward, a Time_Synchronize from
+ *    the host, or its startup option after startup.backward 1: the
+ *    host's one-shot permission is used at the next confirmed sample,
+ *    which may come much later);
  *  - every TCLO reply is "OK ..." or "ERROR ...";
  *  - after detach, no node of vmt0 is left.
  * The sanitizers (ASan, UBSan: no overflow anywhere) catch the rest.
@@ -50,6 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/timex.h>		/* the NTP API's MOD_* and STA_* */
 
 #include <dev/vmt/vmt_backdoor.h>
 #include <dev/vmt/vmtreg.h>
@@ -99,7 +105,8 @@ struct override {
 static struct override ov[4];
 
 static const uint32_t ov_cmds[] = {
-	VM_CMD_GET_TIME_FULL_LAG, VM_CMD_GET_TIME_FULL, VM_CMD_GET_GUI_OPTIONS,
+	VM_CMD_GET_TIME_FULL_LAG, VM_CMD_GET_TIME_FULL, VM_CMD_PRECISIONCLOCK,
+	VM_CMD_GET_GUI_OPTIONS,
 	VM_CMD_RPC, VM_CMD_GET_VERSION, VM_CMD_GET_HZ, VM_CMD_STOP_CATCHUP,
 	OV_HB_IN, OV_HB_OUT,
 };
@@ -287,6 +294,10 @@ static const char *const tclo_dict[] = {
 	"Set_Option synctime.period 0", "Set_Option synctime.period 1",
 	"Set_Option synctime.period 3600",
 	"Set_Option time.synchronize.tools.percentCorrection 100",
+	"Set_Option time.synchronize.tools.startup.backward 1",
+	"Set_Option time.synchronize.tools.startup.backward 0",
+	"Set_Option time.synchronize.tools.startup 1",
+	"Set_Option time.synchronize.tools.startup 0",
 	"Capabilities_Register", "OS_PowerOn",
 };
 
@@ -295,6 +306,8 @@ static const char *const int_nodes[] = {
 	"machdep.vmt0.timesync.step_threshold",
 	"machdep.vmt0.timesync.allow_backward",
 	"machdep.vmt0.timesync.host_synctime",
+	"machdep.vmt0.timesync.precision_clock",
+	"machdep.vmt0.timesync.discipline.hold",
 };
 
 static const char *const str_writes[][2] = {
@@ -320,12 +333,69 @@ run(int64_t ns, int64_t *budget)
 	}
 }
 
+/*
+ * The host's permissions for a backward step: Time_Synchronize, or the
+ * startup option once startup.backward 1 was pushed.  Counted when
+ * pushed, whether or not the guest takes them.
+ */
+static bool startup_back;
+
+static void
+permissions(const char *cmd, size_t len)
+{
+	if (memmem(cmd, len, "Time_Sync", 9) != NULL)
+		back_allowed = true;
+	if (memmem(cmd, len, "startup.backward 1", 18) != NULL)
+		startup_back = true;
+	if (memmem(cmd, len, "startup", 7) != NULL && startup_back)
+		back_allowed = true;
+}
+
 static void
 push(const char *cmd)
 {
-	if (strstr(cmd, "Time_Synchronize") != NULL)
-		back_allowed = true;
+	permissions(cmd, strlen(cmd));
 	vmthost_tclo_push(host, cmd);
+}
+
+/* Userland disciplines the clock, through the system calls' paths. */
+static void
+discipline(struct input *in)
+{
+	struct kenv_timex tx;
+	struct timeval tv;
+	struct timespec ts;
+
+	switch (take(in, 1) % 4) {
+	case 0:		/* ntpd: any update but a leap second */
+		memset(&tx, 0, sizeof(tx));
+		tx.modes = (unsigned)take(in, 2) & ~(unsigned)MOD_TAI;
+		tx.status = (int)take(in, 2) & ~(STA_INS | STA_DEL);
+		tx.offset = (long)(int32_t)take(in, 4);
+		tx.freq = (long)(int32_t)take(in, 4);
+		tx.maxerror = (long)(int32_t)take(in, 4);
+		tx.esterror = (long)(int32_t)take(in, 4);
+		tx.constant = (long)(int8_t)take(in, 1);
+		(void)kenv_ntp_adjtime(&tx);
+		break;
+	case 1:		/* adjtime(2), up to about 36 minutes either way */
+		tv.tv_sec = (time_t)(int16_t)take(in, 2) / 16;
+		tv.tv_usec = (suseconds_t)(take(in, 4) % 1000000);
+		(void)kenv_adjtime(&tv, NULL);
+		break;
+	case 2:		/* date(1): clock_settime(2), up to a day off */
+		nanotime(&ts);
+		ts.tv_sec += (time_t)((int64_t)(int32_t)take(in, 4) % 86400);
+		(void)kenv_settime(&ts);
+		admin_step = true;
+		break;
+	case 3:		/* ntpd stops cleanly */
+		memset(&tx, 0, sizeof(tx));
+		tx.modes = MOD_STATUS;
+		tx.status = STA_UNSYNC;
+		(void)kenv_ntp_adjtime(&tx);
+		break;
+	}
 }
 
 static void
@@ -338,7 +408,7 @@ op(struct input *in, int64_t *budget)
 	int64_t v;
 	int j;
 
-	switch (code % 14) {
+	switch (code % 16) {
 	case 0:		/* run up to 2.55 s, in 10 ms */
 		run((int64_t)take(in, 1) * 10 * MS, budget);
 		break;
@@ -353,8 +423,7 @@ op(struct input *in, int64_t *budget)
 		len = (size_t)take(in, 1) % sizeof(raw);
 		for (i = 0; i < len; i++)
 			raw[i] = (char)take(in, 1);
-		if (memmem(raw, len, "Time_Sync", 9) != NULL)
-			back_allowed = true;
+		permissions(raw, len);
 		vmthost_tclo_push_bytes(host, raw, len);
 		break;
 	case 4:		/* the next answers to a command, as chosen */
@@ -402,11 +471,11 @@ op(struct input *in, int64_t *budget)
 			if (vmt_kenv_detach(sc) != 0)
 				fail("detach failed");
 			sc = NULL;
-			back_allowed = false;
+			back_allowed = startup_back = false;
 		} else {
 			/* NULL if the fuzzer's GETVERSION says "no VMware". */
 			sc = vmt_kenv_attach(0);
-			back_allowed = false;
+			back_allowed = startup_back = false;
 			/* A Time_Synchronize still queued counts now. */
 			for (i = 0; i < vmthost_tclo_pending(host); i++)
 				back_allowed = true;
@@ -425,6 +494,12 @@ op(struct input *in, int64_t *budget)
 		break;
 	case 13:	/* the host's checkbox, and GETGUIOPTIONS */
 		vmthost_set_synctime(host, take(in, 1) & 1);
+		break;
+	case 14:	/* the precision clock comes or goes */
+		vmthost_set_precision_clock(host, take(in, 1) & 1);
+		break;
+	case 15:
+		discipline(in);
 		break;
 	}
 	/* allow_backward is a standing permission. */
@@ -446,9 +521,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)kenv_counter_create("hpet", 14318180, 32, 500, -20.0);
 	if (kenv_sysctl_setint("kern.timecounter.timestepwarnings", 1) != 0)
 		abort();
-	tc_setclock(&ts);
+	/* As a system boots: the clock set, and boottime with it. */
+	if (kenv_settime(&ts) != 0)
+		abort();
 	vmthost_config_default(&hc);
 	hc.seed = 3;
+	hc.precision_clock = true;
 	host = vmthost_create(&hc);
 	vmthost_set_clock(host, host_clock, NULL);
 	if ((sc = vmt_kenv_attach(0)) == NULL)

@@ -237,7 +237,9 @@ check() {	# ok|FAIL arch label what
 # time-sync module, which only options VMT_TIMESYNC brings in.
 TSONLY="dev/vmt/vmt_timesync.c dev/vmt/vmt_timesync_host.c
  dev/vmt/vmt_timesync_sysctl.c dev/vmt/vmt_tspolicy.c
- dev/vmt/vmt_tspolicy_filter.c dev/vmt/vmt_tspolicy_noise.c"
+ dev/vmt/vmt_tspolicy_filter.c dev/vmt/vmt_tspolicy_noise.c
+ dev/vmt/vmt_timesync_disc.c dev/vmt/vmt_timesync_startup.c
+ dev/vmt/vmt_timesync_pclk.c"
 OURS=$(cd "$REPO/sys" && find . -name '*.c' | sed 's|^\./||' | sort)
 expected() {	# state
 	for f in $OURS; do

@@ -61,10 +61,34 @@ far_behind_body()
 	vmt_case far_behind 60
 }
 
+atf_test_case discipline
+discipline_head()
+{
+	atf_set descr "ntp_adjtime1() with STA_PLL (NetBSD's kern_ntptime.c): vmt adjusts nothing while the host clock is 50 ms off, and takes over hold seconds after STA_PLL is cleared"
+	atf_set timeout 180
+}
+discipline_body()
+{
+	vmt_case discipline 120
+}
+
+atf_test_case discipline_signs
+discipline_signs_head()
+{
+	atf_set descr "adjtime(2) and clock_settime(2) through NetBSD's kern_time.c are signs of a discipline; the kernel's own tc_setclock() is not"
+	atf_set timeout 180
+}
+discipline_signs_body()
+{
+	vmt_case discipline_signs 120
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case attach
 	atf_add_test_case behind
 	atf_add_test_case ahead
 	atf_add_test_case far_behind
+	atf_add_test_case discipline
+	atf_add_test_case discipline_signs
 }

@@ -161,7 +161,11 @@ world_boot(const struct setup *s)
 	t = VMTHOST_EPOCH_2026 + s->offset_ns;
 	ts.tv_sec = t / NS;
 	ts.tv_nsec = t % NS;
-	tc_setclock(&ts);
+	/*
+	 * As a system boots: the clock set and boottime with it (NetBSD's
+	 * main() sets boottime once the clock is set), before vmt attaches.
+	 */
+	ATF_REQUIRE_EQ(kenv_settime(&ts), 0);
 
 	vmthost_config_default(&hc);
 	hc.seed = 7;
@@ -171,6 +175,7 @@ world_boot(const struct setup *s)
 	hc.max_time_lag_us = s->maxlag_us;
 	hc.synctime = s->synctime;
 	hc.gui_options = s->gui_options;
+	hc.precision_clock = s->precision_clock;
 	W.w_host = vmthost_create(&hc);
 	ATF_REQUIRE(W.w_host != NULL);
 	vmthost_set_clock(W.w_host, host_true, NULL);

@@ -51,6 +51,7 @@ struct setup {
 	uint32_t	maxlag_us;	/* host maxTimeLag */
 	bool		synctime;
 	bool		gui_options;
+	bool		precision_clock;	/* the host answers PRECISIONCLOCK */
 	bool		attach;
 };
 

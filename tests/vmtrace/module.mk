@@ -2,6 +2,14 @@
 # machine (t_vmtrace), and the real backdoor under QEMU (t_qemu_probe).
 
 ATF_SH_TESTS +=		tests/vmtrace/t_vmtrace tests/vmtrace/t_qemu_probe
+# vmtrace's probe and record against the simulated host, the machine
+# access (I/O privilege, CPUID, DMI) stood in for through --wrap.
+ATF_C_TESTS +=		tests/vmtrace/t_vmtrace_sim
+t_vmtrace_sim_SRCS :=	tools/vmtrace/vt_probe.c tools/vmtrace/vt_record.c \
+			tools/vmtrace/vt_backdoor.c
+t_vmtrace_sim_KERNEL :=	nots
+t_vmtrace_sim_LDFLAGS := -Wl,--wrap=vt_backdoor_open \
+			-Wl,--wrap=vt_hypervisor -Wl,--wrap=vt_dmi_vmware
 KYUAFILES +=		tests/vmtrace/Kyuafile
 
 # The QEMU test boots an initramfs around static x86 binaries; with a

@@ -329,6 +329,11 @@ static const struct broken {
 	{ SCN "osc_hz 999\n", 4, "out of range" },
 	{ SCN "seed -1\n", 4, "bad unsigned" },
 	{ SCN "synctime 2\n", 4, "out of range" },
+	{ SCN "precision_clock 2\n", 4, "out of range" },
+	{ SCN "tools_startup -1\n", 4, "out of range" },
+	{ SCN "tools_startup_backward 1.5\n", 4, "bad integer" },
+	{ SCN "tools_startup 1\ntools_startup 0\n", 5,
+	    "duplicate tools_startup" },
 	{ SCN "osc_ppm\n", 4, "missing value" },
 	{ SCN "osc_ppm 1 2\n", 4, "unexpected argument" },
 	{ SCN "\n\nosc_ppm 3\n\nosc_ppm 3\n", 8, "duplicate osc_ppm" },
@@ -379,6 +384,8 @@ static const struct broken {
 	{ REC "host_ppm 5\n", 3, "not allowed in a recording" },
 	{ REC "read_error_us 5\njitter_us 1\n", 4,
 	    "jitter_us is not allowed in a recording" },
+	{ REC "tools_startup 1\n", 3,
+	    "tools_startup is not allowed in a recording" },
 	{ SCN "at 1 host_slew 2000\n", 4, "out of range" },
 	{ SCN "at 1 host_slew 1 ppm=0\n", 4, "out of range" },
 	{ SCN "at 1 host_slew 1 rate=5\n", 4, "unknown key" },
@@ -495,7 +502,10 @@ static const char every_event[] =
     "interrupt_lag_us 30\n"
     "synctime 0\n"
     "seed 18446744073709551615\n"
-    "at 1 suspend 10 messages=resume\n"		/* 11 */
+    "precision_clock 1\n"
+    "tools_startup_backward 1\n"
+    "tools_startup 0\n"
+    "at 1 suspend 10 messages=resume\n"		/* 14 */
     "at 11 freeze 0.5\n"
     "at 20 rate -12.5\n"
     "at 20 host_step -1.5\n"
@@ -530,6 +540,9 @@ ATF_TC_BODY(every_event_parses, tc)
 	ATF_CHECK_EQ(h->interrupt_lag_us, 30);
 	ATF_CHECK_EQ(h->synctime, 0);
 	ATF_CHECK_EQ(h->seed, UINT64_MAX);
+	ATF_CHECK_EQ(h->precision_clock, 1);
+	ATF_CHECK_EQ(h->tools_startup_backward, 1);
+	ATF_CHECK_EQ(h->tools_startup, 0);
 	ATF_CHECK_EQ(h->have & TRACE_HAVE_OSC_PPM, 0);
 
 #define NEXT(ty) do {							\
@@ -538,7 +551,7 @@ ATF_TC_BODY(every_event_parses, tc)
 	ATF_REQUIRE_EQ(ev.type, ty);					\
 } while (0)
 	NEXT(TRACE_EV_SUSPEND);
-	ATF_CHECK_EQ(ev.line, 11);
+	ATF_CHECK_EQ(ev.line, 14);
 	ATF_CHECK_EQ(ev.at_ns, NS);
 	ATF_CHECK_EQ(ev.u.suspend.dur_ns, 10 * NS);
 	ATF_CHECK_EQ(ev.u.suspend.msgs, TRACE_MSG_RESUME);

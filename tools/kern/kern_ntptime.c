@@ -77,6 +77,23 @@ ntp_whole(int64_t v)
 	return (long)(v < 0 ? -(-v >> 32) : v >> 32);
 }
 
+/*
+ * a * b + c, saturating at the int64_t range: the frequency an update
+ * computes is clamped to MAXFREQ right after, and a clock stepped days
+ * away from the last update must not overflow on the way there.
+ */
+static int64_t
+ntp_muladd_sat(int64_t a, int64_t b, int64_t c)
+{
+	int64_t p;
+
+	if (__builtin_mul_overflow(a, b, &p))
+		return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+	if (__builtin_add_overflow(p, c, &p))
+		return c < 0 ? INT64_MIN : INT64_MAX;
+	return p;
+}
+
 /* The leap second state machine, at the start of second *newsec. */
 static void
 ntp_leap(time_t *newsec)
@@ -181,12 +198,12 @@ ntp_hardupdate(long offset)
 	mtemp = (long)(time_second - ntp_reftime);
 	f = ntp_shift(NS_FRAC(ntp_monitor),
 	    (SHIFT_PLL + 2 + (int)ntp_constant) << 1);
-	ntp_freq += f * mtemp;
+	ntp_freq = ntp_muladd_sat(f, mtemp, ntp_freq);
 	ntp_status &= ~STA_MODE;
 	if (mtemp >= MINSEC && (ntp_status & STA_FLL || mtemp > MAXSEC)) {
 		f = ntp_shift(NS_FRAC(ntp_monitor * 16 / mtemp),
 		    SHIFT_FLL + 4);
-		ntp_freq += f;
+		ntp_freq = ntp_muladd_sat(f, 1, ntp_freq);
 		ntp_status |= STA_MODE;
 	}
 	ntp_reftime = time_second;

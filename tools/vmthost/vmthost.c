@@ -345,6 +345,12 @@ vmthost_set_hb(struct vmthost *h, bool on)
 	h->cfg.hb = on;
 }
 
+void
+vmthost_set_precision_clock(struct vmthost *h, bool on)
+{
+	h->cfg.precision_clock = on;
+}
+
 /* --- TCLO queue ----------------------------------------------------- */
 
 static void
@@ -1065,6 +1071,15 @@ rpc_cmd(struct vmthost *h, struct vm_backdoor *f)
 	}
 }
 
+/* A PRECISIONCLOCK call the precision clock device answers. */
+static bool
+pclk_ok(const struct vmthost *h, const struct vm_backdoor *f)
+{
+	return h->cfg.precision_clock &&
+	    f->ecx.part.high == VM_PCLK_GETTIME && f->ebx.word == 0 &&
+	    f->edx.part.high == 0;
+}
+
 void
 vmt_backdoor_cmd(struct vm_backdoor *f)
 {
@@ -1081,7 +1096,9 @@ vmt_backdoor_cmd(struct vm_backdoor *f)
 		f->eax.word = VM_BACKDOOR_FAIL;
 		return;
 	}
-	timecmd = cmd == VM_CMD_GET_TIME_FULL || cmd == VM_CMD_GET_TIME_FULL_LAG;
+	timecmd = cmd == VM_CMD_GET_TIME_FULL ||
+	    cmd == VM_CMD_GET_TIME_FULL_LAG ||
+	    (cmd == VM_CMD_PRECISIONCLOCK && pclk_ok(h, f));
 	if (timecmd && h->hooks.time_enter != NULL)
 		(*h->hooks.time_enter)(h->hooks.arg);
 	t = charge(h);
@@ -1125,11 +1142,32 @@ vmt_backdoor_cmd(struct vm_backdoor *f)
 			f->ecx.word = sat_u32((int64_t)h->cfg.max_time_lag_us +
 			    lag / 1000);
 		if (h->hooks.time_read != NULL) {
+			memset(&rd, 0, sizeof(rd));
 			rd.with_lag = cmd == VM_CMD_GET_TIME_FULL_LAG;
 			rd.host_ns = (int64_t)sec * 1000000000 +
 			    (int64_t)f->ebx.word * 1000;
 			rd.max_lag_us = f->ecx.word;
 			rd.lag_us = rd.with_lag ? f->edi.word : 0;
+			(*h->hooks.time_read)(h->hooks.arg, &rd);
+		}
+		return;
+	case VM_CMD_PRECISIONCLOCK:
+		if (!timecmd) {
+			h->st.pclk_refused++;
+			f->eax.word = VM_BACKDOOR_FAIL;
+			return;
+		}
+		t += read_error(h);
+		if (t < 0)
+			t = 0;
+		h->st.pclk_answered++;
+		f->eax.word = VM_PCLK_OK;
+		f->ebx.word = (uint32_t)((uint64_t)t >> 32);
+		f->ecx.word = (uint32_t)t;
+		if (h->hooks.time_read != NULL) {
+			memset(&rd, 0, sizeof(rd));
+			rd.precision = true;
+			rd.host_ns = t;
 			(*h->hooks.time_read)(h->hooks.arg, &rd);
 		}
 		return;

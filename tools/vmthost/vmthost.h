@@ -31,6 +31,14 @@
  * of its own, so that enabling one effect leaves the others' draws as
  * they were.  All randomness comes from the seed: runs are repeatable.
  *
+ * PRECISIONCLOCK (97) is answered only with precision_clock set, and
+ * only as ESXi's precision clock device answers it: subcommand GETTIME
+ * (0) in CX[31:16] with EBX = 0 and EDX[31:16] = 0 on entry gets EAX = 0
+ * and the clock, read like GETTIMEFULL's (same cost, same read error and
+ * outliers) but to the nanosecond, in EBX (high 32 bits) : ECX (low 32).
+ * Anything else gets EAX = VM_BACKDOOR_FAIL, as does every call without
+ * precision_clock.
+ *
  * Every call is single-threaded: the host runs inside the guest's
  * backdoor call, on the harness's thread.
  */
@@ -60,6 +68,7 @@ struct vmthost_config {
 	bool		hb;		/* offer high-bandwidth transfers */
 	bool		cookies;	/* accept VM_RPC_FLAG_COOKIE opens */
 	bool		reset_on_open;	/* greet a new TCLO channel: "reset" */
+	bool		precision_clock; /* answer PRECISIONCLOCK (97) */
 	/* The noise model (see above); all 0 but read_at by default. */
 	int64_t		call_jitter_ns;	/* mean of the exponential part */
 	double		read_at;	/* < 0: uniform; else 0 (entry) .. 1 */
@@ -71,10 +80,15 @@ struct vmthost_config {
 	int64_t		stall_max_ns;
 };
 
-/* What the guest learnt from one GETTIMEFULL(_WITH_LAG) call. */
+/*
+ * What the guest learnt from one GETTIMEFULL(_WITH_LAG) or
+ * PRECISIONCLOCK call.
+ */
 struct vmthost_timeread {
 	bool		with_lag;	/* command 55 */
-	int64_t		host_ns;	/* the answer: sec * 1e9 + usec * 1000 */
+	bool		precision;	/* command 97: ns, no lags */
+	int64_t		host_ns;	/* the answer: sec * 1e9 + usec * 1000,
+					 * or the nanoseconds of command 97 */
 	uint32_t	max_lag_us;	/* ECX */
 	uint32_t	lag_us;		/* EDI, 0 without the lag variant */
 };
@@ -125,6 +139,8 @@ struct vmthost_stats {
 	uint64_t	closes;			/* CLOSE calls accepted */
 	uint64_t	bad_channel;		/* wrong id or cookie */
 	uint64_t	stopcatchup;		/* STOPCATCHUP calls */
+	uint64_t	pclk_answered;		/* PRECISIONCLOCK GETTIMEs */
+	uint64_t	pclk_refused;		/* PRECISIONCLOCK failed */
 	uint64_t	tclo_dropped;		/* commands lost or given up */
 };
 
@@ -162,6 +178,7 @@ const struct vmthost_noise_stats *vmthost_noise_stats(const struct vmthost *);
 void	vmthost_set_synctime(struct vmthost *, bool);
 bool	vmthost_synctime(const struct vmthost *);
 void	vmthost_set_hb(struct vmthost *, bool);
+void	vmthost_set_precision_clock(struct vmthost *, bool);
 
 /* Queue a host-to-guest TCLO command (text, or any bytes). */
 void	vmthost_tclo_push(struct vmthost *, const char *);

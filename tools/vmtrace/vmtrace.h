@@ -59,6 +59,12 @@ const char *vt_vmx_type_name(uint32_t);
  */
 bool	vt_gethz(uint64_t *, uint32_t *, struct vm_backdoor *);
 
+/*
+ * PRECISIONCLOCK GETTIME: host time in ns; false unless EAX is 0 and
+ * the time believable (2000 or later).  Registers as for vt_gethz().
+ */
+bool	vt_precision_time(int64_t *, struct vm_backdoor *);
+
 /* The guest clock a recording uses, and the clocks beside it. */
 #ifdef CLOCK_MONOTONIC_RAW
 #define VT_CLOCK_GUEST		CLOCK_MONOTONIC_RAW

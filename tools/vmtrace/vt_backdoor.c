@@ -44,6 +44,9 @@
 
 #include "vmtrace.h"
 
+/* 2000-01-01T00:00:00Z: no host time is earlier. */
+#define VT_TIME_MIN_S	946684800U
+
 int64_t
 vt_clock_ns(clockid_t clk)
 {
@@ -273,6 +276,32 @@ vt_gethz(uint64_t *tsc_hz, uint32_t *bus_hz, struct vm_backdoor *raw)
 	return true;
 }
 
+bool
+vt_precision_time(int64_t *ns, struct vm_backdoor *raw)
+{
+	struct vm_backdoor frame;
+	uint64_t t;
+
+	/* The one command that wants EBX = 0 and answers EAX = 0. */
+	memset(&frame, 0, sizeof(frame));
+	frame.eax.word = VM_MAGIC;
+	frame.ebx.word = 0;
+	frame.ecx.part.low = VM_CMD_PRECISIONCLOCK;
+	frame.ecx.part.high = VM_PCLK_GETTIME;
+	frame.edx.word = VM_PORT_CMD;
+	vmt_backdoor_cmd(&frame);
+	if (raw != NULL)
+		*raw = frame;
+	if (frame.eax.word != VM_PCLK_OK)
+		return false;
+	t = (uint64_t)frame.ebx.word << 32 | frame.ecx.word;
+	/* Before 2000 is no host's time; beyond int64_t no time at all. */
+	if (t < (uint64_t)VT_TIME_MIN_S * 1000000000 || t > INT64_MAX)
+		return false;
+	*ns = (int64_t)t;
+	return true;
+}
+
 #else /* !VT_HAVE_BACKDOOR */
 
 bool
@@ -303,6 +332,13 @@ vt_backdoor_open(struct vt_version *ver, char *why, size_t len)
 
 bool
 vt_gethz(uint64_t *tsc_hz, uint32_t *bus_hz, struct vm_backdoor *raw)
+{
+
+	return false;
+}
+
+bool
+vt_precision_time(int64_t *ns, struct vm_backdoor *raw)
 {
 
 	return false;

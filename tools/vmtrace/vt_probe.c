@@ -137,6 +137,27 @@ vt_probe_gettimefull(uint32_t cmd, const char *name)
 	vt_print_utc(sec, f.ebx.word);
 }
 
+static void
+vt_probe_precision(void)
+{
+	struct vm_backdoor f;
+	int64_t ns;
+
+	/*
+	 * EAX = 0 on success, EBX:ECX the time in ns: a host without the
+	 * precision clock leaves EAX as we set it or sets all ones.
+	 */
+	printf("PRECISIONCLOCK(%d): ", VM_CMD_PRECISIONCLOCK);
+	if (!vt_precision_time(&ns, &f)) {
+		printf("unsupported ");
+		vt_print_regs(&f);
+		return;
+	}
+	printf("ok host_ns=%" PRId64, ns);
+	vt_print_utc((uint64_t)(ns / 1000000000),
+	    (uint32_t)(ns % 1000000000 / 1000));
+}
+
 int
 vt_probe(void)
 {
@@ -169,6 +190,7 @@ vt_probe(void)
 	vt_probe_gettimefull(VM_CMD_GET_TIME_FULL, "GETTIMEFULL");
 	vt_probe_gettimefull(VM_CMD_GET_TIME_FULL_LAG,
 	    "GETTIMEFULL_WITH_LAG");
+	vt_probe_precision();
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "vmtrace: write error on standard output\n");
 		return EXIT_FAILURE;

@@ -21,8 +21,9 @@
  * vmtrace record: pairs of (guest raw monotonic ns, host real time ns),
  * written as a vmtsim(5) recording, one flushed line per sample.
  *
- * The host clock is the backdoor's GETTIMEFULL(_WITH_LAG) on a VMware
- * guest, else this machine's CLOCK_REALTIME.  Either way each host read
+ * The host clock is the backdoor's PRECISIONCLOCK (ns) where the host
+ * has VMware's precision clock, else its GETTIMEFULL(_WITH_LAG) on a
+ * VMware guest, else this machine's CLOCK_REALTIME.  Either way each host read
  * is bracketed by two guest reads and the tightest of a few brackets
  * is kept, its midpoint standing for the guest time of the host read.
  */
@@ -43,6 +44,8 @@
 #define VT_JUMP_NS	1000000000	/* host-guest jump worth a note */
 #define VT_BOOT_NS	1000000		/* boot-time gain worth a note */
 #define VT_TIME_MIN	946684800U	/* 2000-01-01: believable host time */
+/* The precision clock must agree with GETTIMEFULL to within this. */
+#define VT_PCLK_AGREE_NS 1000000000LL
 
 struct vt_sample {
 	int64_t		guest_ns;
@@ -56,7 +59,9 @@ struct vt_rec {
 	const char	*path;		/* for messages */
 	bool		have_bd;	/* the backdoor answered GETVERSION */
 	bool		backdoor;	/* host time from the backdoor */
-	uint32_t	cmd;		/* its command, 55 or 46 */
+	bool		pclk;		/* ... by PRECISIONCLOCK */
+	uint32_t	cmd;		/* GETTIMEFULL(_WITH_LAG): 55, 46, or
+					 * 0 (none; pclk only) */
 	uint32_t	max_lag_us;	/* from the first backdoor read */
 	bool		have_last;
 	struct vt_sample last;
@@ -111,7 +116,10 @@ vt_sample(struct vt_rec *r, struct vt_sample *best)
 	for (i = 0; i < VT_TRIES; i++) {
 		s.lag_us = 0;
 		g0 = vt_clock_ns(VT_CLOCK_GUEST);
-		if (r->backdoor) {
+		if (r->pclk) {
+			if (!vt_precision_time(&s.host_ns, NULL))
+				continue;
+		} else if (r->backdoor) {
 			if (!vt_backdoor_time(r->cmd, &s.host_ns, &max_lag,
 			    &s.lag_us))
 				continue;
@@ -125,6 +133,10 @@ vt_sample(struct vt_rec *r, struct vt_sample *best)
 			ok = true;
 		}
 	}
+	/* The precision clock tells no lag: GETTIMEFULL_WITH_LAG does. */
+	if (ok && r->pclk && r->cmd == VM_CMD_GET_TIME_FULL_LAG &&
+	    !vt_backdoor_time(r->cmd, &s.host_ns, &max_lag, &best->lag_us))
+		best->lag_us = 0;
 	return ok;
 }
 
@@ -194,7 +206,7 @@ vt_write_header(struct vt_rec *r, const struct vt_record_opts *o,
 	}
 	if (have_hz)
 		fprintf(r->fp, "counter_hz %" PRIu64 "\n", tsc_hz);
-	if (r->backdoor)
+	if (r->backdoor && r->cmd != 0)
 		fprintf(r->fp, "max_time_lag_us %" PRIu32 "\n",
 		    r->max_lag_us);
 }
@@ -279,9 +291,9 @@ static void
 vt_choose_source(struct vt_rec *r, char *source, size_t len)
 {
 	struct vt_version ver;
-	char *why = r->why, hv[16];
+	char *why = r->why, hv[16], pclk_note[96];
 	size_t wlen = sizeof(r->why);
-	int64_t host_ns;
+	int64_t host_ns, pc_ns, d;
 	uint32_t lag;
 
 	r->backdoor = false;
@@ -300,13 +312,32 @@ vt_choose_source(struct vt_rec *r, char *source, size_t len)
 			snprintf(why, wlen, "the backdoor (version %" PRIu32
 			    ") answers neither GETTIMEFULL_WITH_LAG nor "
 			    "GETTIMEFULL", ver.version);
-		r->backdoor = r->cmd != 0;
+		/*
+		 * The precision clock where the host has it, if it agrees
+		 * with GETTIMEFULL (the last read above) within a second.
+		 */
+		pclk_note[0] = '\0';
+		if (vt_precision_time(&pc_ns, NULL)) {
+			d = r->cmd != 0 ? pc_ns - host_ns : 0;
+			if (d > VT_PCLK_AGREE_NS || d < -VT_PCLK_AGREE_NS)
+				snprintf(pclk_note, sizeof(pclk_note),
+				    "; PRECISIONCLOCK answers %.3f s off "
+				    "GETTIMEFULL: not used", d / 1e9);
+			else
+				r->pclk = true;
+		}
+		r->backdoor = r->cmd != 0 || r->pclk;
 	}
-	if (r->backdoor)
+	if (r->pclk)
+		snprintf(source, len, "backdoor PRECISIONCLOCK (%d), host_ns "
+		    "is VMware host time to the ns%s", VM_CMD_PRECISIONCLOCK,
+		    r->cmd == VM_CMD_GET_TIME_FULL_LAG ? "; lag_us from "
+		    "GETTIMEFULL_WITH_LAG (55)" : "");
+	else if (r->backdoor)
 		snprintf(source, len, "backdoor %s (%" PRIu32 "), "
-		    "host_ns is VMware host time",
+		    "host_ns is VMware host time%s",
 		    r->cmd == VM_CMD_GET_TIME_FULL_LAG ?
-		    "GETTIMEFULL_WITH_LAG" : "GETTIMEFULL", r->cmd);
+		    "GETTIMEFULL_WITH_LAG" : "GETTIMEFULL", r->cmd, pclk_note);
 	else
 		snprintf(source, len, "realtime, host_ns is CLOCK_REALTIME "
 		    "of this machine (%s)", why);

@@ -35,7 +35,7 @@ struct bl_netbsd *bl_netbsd_attach(void);
 void	bl_netbsd_detach(struct bl_netbsd *);
 
 /* open-vm-tools timeSync, on our transport. */
-struct bl_ovt *bl_ovt_attach(struct vmt_softc *);
+struct bl_ovt *bl_ovt_attach(struct vmt_softc *, bool);
 void	bl_ovt_detach(struct bl_ovt *);
 
 #endif /* _VMTSIM_BASELINE_H_ */

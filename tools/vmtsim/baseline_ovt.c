@@ -380,12 +380,13 @@ ovt_event(struct vmt_softc *sc, void *arg, enum vmt_event ev, int n)
 
 /*
  * Tools start: the VMX pushes its options in this order; vmtsim's host
- * does not push them, so attach plays them: synctime as GETGUIOPTIONS
- * reports it, then the tools defaults this model assumes the VMX sends
- * (vmtsim(1)).
+ * does not push most of them, so attach plays them: synctime as
+ * GETGUIOPTIONS reports it, then the tools defaults this model assumes
+ * the VMX sends (vmtsim(1)).  The startup options come from the host
+ * when the trace says what they are (host_startup).
  */
 struct bl_ovt *
-bl_ovt_attach(struct vmt_softc *sc)
+bl_ovt_attach(struct vmt_softc *sc, bool host_startup)
 {
 	struct bl_ovt *ov;
 	uint32_t gui;
@@ -409,9 +410,11 @@ bl_ovt_attach(struct vmt_softc *sc)
 	(void)ovt_option(sc, ov, "synctime", vmt_get_gui_options(&gui) == 0 &&
 	    (gui & VM_GUI_SYNC_TIME) != 0 ? "1" : "0");
 	(void)ovt_option(sc, ov, "time.synchronize.tools.enable", "1");
-	(void)ovt_option(sc, ov, "time.synchronize.tools.startup.backward",
-	    "0");
-	(void)ovt_option(sc, ov, "time.synchronize.tools.startup", "1");
+	if (!host_startup) {
+		(void)ovt_option(sc, ov,
+		    "time.synchronize.tools.startup.backward", "0");
+		(void)ovt_option(sc, ov, "time.synchronize.tools.startup", "1");
+	}
 	return ov;
 }
 

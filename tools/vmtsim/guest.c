@@ -343,8 +343,13 @@ guest_time_read(void *arg, const struct vmthost_timeread *rd)
 {
 	struct guest *g = arg;
 
-	oracle_read(&g->g_or, g->g_enter_raw, kenv_counter_raw(g->g_ctr),
-	    rd->host_ns, rd->with_lag, rd->max_lag_us, rd->lag_us);
+	if (rd->precision)
+		oracle_read_ns(&g->g_or, g->g_enter_raw,
+		    kenv_counter_raw(g->g_ctr), rd->host_ns);
+	else
+		oracle_read(&g->g_or, g->g_enter_raw,
+		    kenv_counter_raw(g->g_ctr), rd->host_ns, rd->with_lag,
+		    rd->max_lag_us, rd->lag_us);
 }
 
 /* What the oracle knows: the trace's noise parameters. */
@@ -787,6 +792,9 @@ guest_host(struct guest *g)
 	cfg.max_time_lag_us = (uint32_t)in->max_time_lag_us;
 	cfg.interrupt_lag_us = (uint32_t)in->interrupt_lag_us;
 	cfg.synctime = in->synctime != 0;
+	/* vmt-gtf: vmt on the same host without the precision clock. */
+	cfg.precision_clock = in->precision_clock != 0 &&
+	    strcmp(g->g_run->policy, "vmt-gtf") != 0;
 	g->g_host = vmthost_create(&cfg);
 	vmthost_set_clock(g->g_host, guest_host_now, g);
 	memset(&hk, 0, sizeof(hk));
@@ -800,6 +808,30 @@ guest_host(struct guest *g)
 	vmthost_set_hooks(g->g_host, &hk);
 	g->g_flag = cfg.synctime;
 	g->g_lag_standing_ns = (int64_t)in->interrupt_lag_us * 1000;
+}
+
+/*
+ * The VMX pushes its time.synchronize.tools.* settings when the tools
+ * start: queued now, they follow the "reset" the host greets the
+ * guest's first TCLO channel with, startup.backward before startup.
+ */
+static void
+guest_tools_options(struct guest *g)
+{
+	const struct scn_info *in = g->g_info;
+	char cmd[80];
+
+	if (in->tools_startup_backward >= 0) {
+		snprintf(cmd, sizeof(cmd), "Set_Option "
+		    "time.synchronize.tools.startup.backward %d",
+		    in->tools_startup_backward);
+		vmthost_tclo_push(g->g_host, cmd);
+	}
+	if (in->tools_startup >= 0) {
+		snprintf(cmd, sizeof(cmd), "Set_Option "
+		    "time.synchronize.tools.startup %d", in->tools_startup);
+		vmthost_tclo_push(g->g_host, cmd);
+	}
 }
 
 int
@@ -866,7 +898,7 @@ guest_start(struct guest *g, const struct guest_run *r, char *err,
 	g->g_steps0 = (uint64_t)guest_sysctl("kern.timecounter.steps");
 	g->g_adjtimes0 = guest_adjtimes();
 	g->g_adjfreqs0 = (uint64_t)guest_sysctl("kern.timecounter.adjfreqs");
-	if (strcmp(r->policy, "vmt") == 0)
+	if (strcmp(r->policy, "vmt") == 0 || strcmp(r->policy, "vmt-gtf") == 0)
 		guest_oracle_start(g, clk);
 	guest_host(g);
 	g->g_next_sec_ns = NS_PER_S;
@@ -876,7 +908,10 @@ guest_start(struct guest *g, const struct guest_run *r, char *err,
 	    &g->g_off_snap[2]);
 	g->g_rt_prev_ns = guest_realtime_ns();
 	g->g_raw_prev = kenv_counter_raw(g->g_ctr);
-	if ((g->g_pol = vmtsim_policy_attach(r->policy)) == NULL) {
+	guest_tools_options(g);
+	if ((g->g_pol = vmtsim_policy_attach(r->policy,
+	    in->tools_startup >= 0 || in->tools_startup_backward >= 0)) ==
+	    NULL) {
 		snprintf(g->g_err, g->g_errlen, "policy %s: cannot attach "
 		    "(%s kernel)", r->policy, vmtsim_kernel_timesync() ?
 		    "VMT_TIMESYNC" : "plain");
@@ -898,6 +933,7 @@ guest_summary(struct guest *g)
 	memset(&r, 0, sizeof(r));
 	r.type = VS_REC_END;
 	r.u.sum.reads = ns->reads;
+	r.u.sum.precision_reads = st->pclk_answered;
 	r.u.sum.outliers = ns->outliers;
 	r.u.sum.stalls = ns->stalls;
 	r.u.sum.stall_max_ns = ns->stall_max_ns;

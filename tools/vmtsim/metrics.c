@@ -235,6 +235,7 @@ met_result(const struct met *m, struct met_result *res)
 	res->cpt_retries = m->sum.cpt_retries;
 	res->backdoor_calls = m->sum.backdoor_calls;
 	res->host_reads = m->sum.reads;
+	res->host_precision_reads = m->sum.precision_reads;
 	res->host_outliers = m->sum.outliers;
 	res->host_stalls = m->sum.stalls;
 	res->host_stall_max_s = ns_s(m->sum.stall_max_ns);

@@ -78,6 +78,7 @@ struct met_result {
 	uint64_t	backdoor_calls;
 	/* What the host's noise model did to this guest. */
 	uint64_t	host_reads;
+	uint64_t	host_precision_reads;
 	uint64_t	host_outliers;
 	uint64_t	host_stalls;
 	double		host_stall_max_s;

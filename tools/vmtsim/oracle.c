@@ -241,13 +241,17 @@ track_run(struct oracle *o, double nu, double S, uint64_t prev, uint64_t at)
 	o->n_widen++;
 }
 
-void
-oracle_read(struct oracle *o, uint64_t enter, uint64_t exit_,
-    int64_t host_ns, bool with_lag, uint32_t max_lag_us, uint32_t lag_us)
+/*
+ * One read: host_ns truncated to res_ns (1000 for GETTIMEFULL, 1 for
+ * PRECISIONCLOCK).  A read that reports the lag (lagl us, -1 when it
+ * reports none) sets it; one that does not uses the lag predicted.
+ */
+static void
+oracle_update(struct oracle *o, uint64_t enter, uint64_t exit_,
+    int64_t host_ns, double res_ns, int64_t lagl)
 {
 	const struct oracle_params *p = &o->p;
 	double w, frac, tvar, lag, z, R, S, nu, K0, K1, P00, P01, ds, sz;
-	int64_t lagl;
 	uint64_t at, prev;
 	enum verdict v;
 	bool stall;
@@ -265,15 +269,16 @@ oracle_read(struct oracle *o, uint64_t enter, uint64_t exit_,
 	}
 	at = enter + (uint64_t)llround(frac * (double)(exit_ - enter));
 
-	/* The reported lag, truncated to the us like the time. */
-	lagl = with_lag ? (int64_t)lag_us :
-	    (int64_t)max_lag_us - (int64_t)p->max_time_lag_us;
-	lag = lagl > 0 ? (double)lagl * NS_PER_US + NS_PER_US / 2 : 0;
+	/* The reported lag is truncated to the us like the time. */
+	if (lagl >= 0)
+		lag = lagl > 0 ? (double)lagl * NS_PER_US + NS_PER_US / 2 : 0;
+	else
+		lag = lag_at(o, at);
 
 	prev = o->ref_raw;
 	predict(o, at);
-	z = (double)(host_ns - o->h_base) + NS_PER_US / 2 - lag;
-	R = p->read_error_ns * p->read_error_ns + NS_PER_US * NS_PER_US / 12 +
+	z = (double)(host_ns - o->h_base) + res_ns / 2 - lag;
+	R = p->read_error_ns * p->read_error_ns + res_ns * res_ns / 12 +
 	    tvar * (1 + o->f) * (1 + o->f) +
 	    (lagl > 0 ? NS_PER_US * NS_PER_US / 12 : 0);
 	S = o->P[0][0] + R;
@@ -318,7 +323,27 @@ oracle_read(struct oracle *o, uint64_t enter, uint64_t exit_,
 		o->P[1][1] -= K1 * P01;
 	}
 	o->started = true;
-	o->lag_ns = lag;
-	o->lag_raw = at;
+	if (lagl >= 0) {
+		o->lag_ns = lag;
+		o->lag_raw = at;
+	}
 	renormalize(o);
+}
+
+void
+oracle_read(struct oracle *o, uint64_t enter, uint64_t exit_,
+    int64_t host_ns, bool with_lag, uint32_t max_lag_us, uint32_t lag_us)
+{
+	int64_t lagl;
+
+	lagl = with_lag ? (int64_t)lag_us :
+	    (int64_t)max_lag_us - (int64_t)o->p.max_time_lag_us;
+	oracle_update(o, enter, exit_, host_ns, NS_PER_US, lagl > 0 ? lagl : 0);
+}
+
+void
+oracle_read_ns(struct oracle *o, uint64_t enter, uint64_t exit_,
+    int64_t host_ns)
+{
+	oracle_update(o, enter, exit_, host_ns, 1, -1);
 }

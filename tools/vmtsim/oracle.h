@@ -24,16 +24,18 @@
  * vmt guest makes (every GETTIMEFULL and GETTIMEFULL_WITH_LAG call,
  * with the raw counter at the call's entry and exit: what the guest
  * would see bracketing the call with two counter reads), and told the
- * trace's true noise parameters.  It never touches the clock: its
+ * trace's true noise parameters (and, for PRECISIONCLOCK reads, that
+ * they are nanoseconds and report no lag).  It never touches the clock: its
  * "offset" is its estimate of host time minus true host time.
  *
- * The model.  z = (host time read + 0.5 us) - (reported lag) follows
+ * The model.  z = (host time read + half its resolution) - (reported
+ * lag, or the lag predicted for a read that reports none) follows
  *	z = h + (1 + f) * tau + noise
  * where tau is raw counter time (counts at the nominal frequency), h
  * and f an offset and a fractional frequency that random-walk with the
  * oscillator's and the host clock's wander (the known sinusoid is
- * folded into that walk), and noise is the read error, the us
- * truncation of the answer, and the uncertainty of the read instant
+ * folded into that walk), and noise is the read error, the truncation
+ * of the answer (us or ns), and the uncertainty of the read instant
  * within the bracket: none when the trace fixes the read point and no
  * stall can have hidden in the bracket, a uniform spread over the
  * bracket otherwise.  A two-state Kalman filter estimates h and f.
@@ -105,6 +107,13 @@ void	oracle_init(struct oracle *, const struct oracle_params *,
 void	oracle_read(struct oracle *, uint64_t raw_enter, uint64_t raw_exit,
 	    int64_t host_ns, bool with_lag, uint32_t max_lag_us,
 	    uint32_t lag_us);
+
+/*
+ * A PRECISIONCLOCK read: to the nanosecond, and no lag reported (the
+ * lag the GETTIMEFULL reads told is predicted on).
+ */
+void	oracle_read_ns(struct oracle *, uint64_t raw_enter, uint64_t raw_exit,
+	    int64_t host_ns);
 
 /* The guest sent STOPCATCHUP at raw: the lag is gone. */
 void	oracle_stop_catchup(struct oracle *, uint64_t raw);

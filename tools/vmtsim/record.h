@@ -93,6 +93,7 @@ struct vs_summary {
 	int64_t		simulated_ns;	/* true time simulated */
 	/* What the host's noise model did to this guest. */
 	uint64_t	reads;		/* host time reads answered */
+	uint64_t	precision_reads; /* ... of them PRECISIONCLOCK */
 	uint64_t	outliers;	/* ... with a heavy-tailed error */
 	uint64_t	stalls;		/* calls with a vCPU stall */
 	int64_t		stall_max_ns;

@@ -447,6 +447,7 @@ json_policy(FILE *fp, const struct rep_run *run, size_t i)
 	json_u64(fp, "cpt_retries", c, r->cpt_retries, &f);
 	json_u64(fp, "backdoor_calls", c, r->backdoor_calls, &f);
 	json_u64(fp, "host_reads", c, r->host_reads, &f);
+	json_u64(fp, "host_precision_reads", c, r->host_precision_reads, &f);
 	json_u64(fp, "host_outliers", c, r->host_outliers, &f);
 	json_u64(fp, "host_stalls", c, r->host_stalls, &f);
 	json_num(fp, "host_stall_max_s", c && r->host_stalls > 0,

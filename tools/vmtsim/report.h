@@ -30,7 +30,7 @@
 #include "metrics.h"
 #include "record.h"
 
-#define REP_MAX_POLICIES	5
+#define REP_MAX_POLICIES	7
 #define REP_MAX_MARKS		1000	/* event lines drawn on a plot */
 
 /* What happened in the trace, counted from the records. */

@@ -602,6 +602,9 @@ info_noise(struct scn_info *i, const struct trace_header *h)
 	i->stall_prob = h->stall_prob;
 	i->stall_ms = h->stall_ms;
 	i->stall_max_ms = h->stall_max_ms;
+	i->precision_clock = h->precision_clock;
+	i->tools_startup = h->tools_startup;
+	i->tools_startup_backward = h->tools_startup_backward;
 }
 
 static void

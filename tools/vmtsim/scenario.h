@@ -191,6 +191,9 @@ struct scn_info {
 	int64_t		interrupt_lag_us; /* standing lag; recordings: first */
 	int64_t		initial_offset_ns; /* guest minus host at t = 0 */
 	int		synctime;	/* host checkbox at power on */
+	int		precision_clock; /* the host answers PRECISIONCLOCK */
+	int		tools_startup;	/* pushed at tools start; -1: not */
+	int		tools_startup_backward; /* the same */
 	uint64_t	seed;		/* the seed in use */
 	int64_t		host_epoch_ns;	/* host real time at t = 0 */
 	int64_t		guest_epoch_ns;	/* recordings: first guest_ns */

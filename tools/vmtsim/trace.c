@@ -433,6 +433,13 @@ static const struct hkey hkeys[] = {
 	    0, 0, TRACE_MAX_CATCHUP_PPM },
 	{ "catchup_max_s", TRACE_HAVE_CATCHUP_MAX, 'd', K_SCN,
 	    0, 0, TRACE_MAX_DURATION_S },
+	/* What the host has and pushes. */
+	{ "precision_clock", TRACE_HAVE_PCLK, 'i', K_SCN | K_REC,
+	    0, 0, 1 },
+	{ "tools_startup", TRACE_HAVE_TOOLS_STARTUP, 'i', K_SCN,
+	    0, 0, 1 },
+	{ "tools_startup_backward", TRACE_HAVE_TOOLS_BACK, 'i', K_SCN,
+	    0, 0, 1 },
 };
 #define NHKEYS	(sizeof(hkeys) / sizeof(hkeys[0]))
 _Static_assert(NHKEYS <= sizeof(((struct trace *)0)->key_line) /
@@ -458,6 +465,8 @@ header_defaults(struct trace_header *h)
 	h->stall_max_ms = TRACE_DEF_STALL_MAX_MS;
 	h->catchup_max_s = TRACE_DEF_CATCHUP_MAX_S;
 	h->synctime = 1;
+	h->tools_startup = -1;
+	h->tools_startup_backward = -1;
 	h->seed = TRACE_DEF_SEED;
 }
 
@@ -508,6 +517,9 @@ store_hkey(struct trace_header *h, unsigned bit, double d, int64_t i,
 	case TRACE_HAVE_HOST_WANDER:	h->host_wander = d; break;
 	case TRACE_HAVE_CATCHUP_PPM:	h->catchup_ppm = d; break;
 	case TRACE_HAVE_CATCHUP_MAX:	h->catchup_max_s = d; break;
+	case TRACE_HAVE_PCLK:		h->precision_clock = (int)i; break;
+	case TRACE_HAVE_TOOLS_STARTUP:	h->tools_startup = (int)i; break;
+	case TRACE_HAVE_TOOLS_BACK:	h->tools_startup_backward = (int)i; break;
 	case TRACE_HAVE_COUNTER_HZ:
 		/* The counter frequency is the oscillator's nominal one. */
 		h->counter_hz = h->osc_hz = (uint64_t)i;

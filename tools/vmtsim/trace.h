@@ -113,6 +113,9 @@ enum trace_kind {
 #define TRACE_HAVE_HOST_WANDER	0x1000000
 #define TRACE_HAVE_CATCHUP_PPM	0x2000000
 #define TRACE_HAVE_CATCHUP_MAX	0x4000000
+#define TRACE_HAVE_PCLK		0x8000000
+#define TRACE_HAVE_TOOLS_STARTUP 0x10000000
+#define TRACE_HAVE_TOOLS_BACK	0x20000000
 
 /*
  * The header.  Fields a kind does not use keep their defaults.  For a
@@ -147,6 +150,9 @@ struct trace_header {
 	int64_t		interrupt_lag_us;
 	double		initial_offset_s;
 	int		synctime;
+	int		precision_clock;	/* the host answers command 97 */
+	int		tools_startup;		/* -1: the host does not push */
+	int		tools_startup_backward;	/* -1: the host does not push */
 	uint64_t	seed;
 	uint64_t	counter_hz;		/* recording; 0 if not given */
 	size_t		nmeta;			/* recording "meta" lines */

@@ -22,13 +22,14 @@
  * kern_tc.c, side by side with models of today's drivers.
  *
  * The front end validates every trace before running any, then, per
- * trace, starts one guest process per policy (vmtsim-guest for "vmt",
- * built with options VMT_TIMESYNC; vmtsim-guest-nots for the others),
+ * trace, starts one guest process per policy (vmtsim-guest for "vmt"
+ * and "vmt-gtf", built with options VMT_TIMESYNC; vmtsim-guest-nots
+ * for the others),
  * each with a fresh kernel, and reads their records (record.h) in
  * lockstep, one simulated second at a time, so that memory stays flat
  * however long the trace.  The "oracle" column comes from the vmt
  * guest's records (it is fed vmt's reads), which is started for it
- * alone if vmt is not asked for.  The metrics (metrics.c) and outputs
+ * alone if vmt is not asked for; "oracle-gtf" likewise from vmt-gtf's.  The metrics (metrics.c) and outputs
  * (report.c) are computed here.
  */
 
@@ -62,8 +63,25 @@
 /* -o warns before writing more than this. */
 #define TSV_WARN_BYTES		(256.0 * 1024 * 1024)
 
-static const char *const all_policies[] = { "oracle", "vmt", "netbsd", "ovt",
-    "none" };
+/*
+ * The policies, the default ones first.  vmt-gtf is vmt on the same
+ * trace with the host's precision clock taken away, oracle-gtf its
+ * oracle: what the precision clock gains, where the trace has it.
+ */
+static const char *const all_policies[REP_MAX_POLICIES] = { "oracle", "vmt",
+    "netbsd", "ovt", "none", "vmt-gtf", "oracle-gtf" };
+#define NDEFAULT_POLICIES	5
+
+/* The vmt guest an oracle column reads, or NULL. */
+static const char *
+oracle_of(const char *pol)
+{
+	if (strcmp(pol, "oracle") == 0)
+		return "vmt";
+	if (strcmp(pol, "oracle-gtf") == 0)
+		return "vmt-gtf";
+	return NULL;
+}
 
 struct opts {
 	const char	*pol[REP_MAX_POLICIES];
@@ -228,8 +246,8 @@ parse_args(struct opts *o, int argc, char **argv)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	memcpy(o->pol, all_policies, sizeof(all_policies));
-	o->npol = REP_MAX_POLICIES;
+	memcpy(o->pol, all_policies, NDEFAULT_POLICIES * sizeof(o->pol[0]));
+	o->npol = NDEFAULT_POLICIES;
 	o->limit_s = 0.001;
 	o->settle_s = 600;
 	while ((c = getopt_long(argc, argv, "p:s:o:h", longopts,
@@ -340,7 +358,8 @@ run_fail(struct run *r, const char *fmt, const char *arg)
 static void
 child_exec(const struct run *r, const struct child *c, int wfd)
 {
-	const char *prog = strcmp(c->pol, "vmt") == 0 ? "vmtsim-guest" :
+	const char *prog = strcmp(c->pol, "vmt") == 0 ||
+	    strcmp(c->pol, "vmt-gtf") == 0 ? "vmtsim-guest" :
 	    "vmtsim-guest-nots";
 	char path[PATH_MAX + 32], seed[32], fd[16];
 	const char *argv[10];
@@ -579,15 +598,16 @@ run_setup(struct run *r, const struct opts *o, const char *path)
 	mp.settle_ns = (int64_t)llround(o->settle_s * 1e9);
 	/* The policies' own processes first, then the oracle's if need be. */
 	for (i = 0; i < o->npol; i++)
-		if (strcmp(o->pol[i], "oracle") != 0)
+		if (oracle_of(o->pol[i]) == NULL)
 			(void)run_child(r, o->pol[i]);
 	for (i = 0; i < o->npol; i++) {
 		struct column *c = &r->col[i];
 
 		c->name = r->rep.pol[i] = o->pol[i];
-		c->oracle = strcmp(o->pol[i], "oracle") == 0;
-		c->ch = run_child(r, c->oracle ? "vmt" : o->pol[i]);
-		if (c->oracle)
+		c->oracle = oracle_of(o->pol[i]) != NULL;
+		c->ch = run_child(r, c->oracle ? oracle_of(o->pol[i]) :
+		    o->pol[i]);
+		if (strcmp(o->pol[i], "oracle") == 0)
 			r->rep.oracle = (int)i;
 		mp.clock_stats = !c->oracle;
 		met_init(&c->met, &mp);

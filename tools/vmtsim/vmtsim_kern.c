@@ -55,6 +55,7 @@ static const struct {
 	bool			timesync;	/* the kernel it needs */
 } vmtsim_kinds[] = {
 	{ "vmt", VK_VMT, true },
+	{ "vmt-gtf", VK_VMT, true },	/* the host differs, not the guest */
 	{ "netbsd", VK_NETBSD, false },
 	{ "ovt", VK_OVT, false },
 	{ "none", VK_NONE, false },
@@ -84,7 +85,7 @@ vmtsim_kind(const char *name)
 }
 
 struct vmtsim_policy *
-vmtsim_policy_attach(const char *name)
+vmtsim_policy_attach(const char *name, bool host_startup)
 {
 	struct vmtsim_policy *vp;
 	int kind;
@@ -103,7 +104,7 @@ vmtsim_policy_attach(const char *name)
 		return NULL;
 	}
 	if (vp->vp_kind == VK_OVT)
-		vp->vp_ovt = bl_ovt_attach(vp->vp_sc);
+		vp->vp_ovt = bl_ovt_attach(vp->vp_sc, host_startup);
 	return vp;
 }
 

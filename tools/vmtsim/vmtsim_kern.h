@@ -35,12 +35,14 @@
 struct vmtsim_policy;
 
 /*
- * Attach the drivers of a policy ("vmt", "netbsd", "ovt", "none") to
- * the simulated host.  NULL if the name is unknown, if this kernel was
- * not built for it ("vmt" needs options VMT_TIMESYNC, the others need
- * it off), or if attach failed.
+ * Attach the drivers of a policy ("vmt", "vmt-gtf", "netbsd", "ovt",
+ * "none") to the simulated host.  NULL if the name is unknown, if this
+ * kernel was not built for it ("vmt" and "vmt-gtf" need options
+ * VMT_TIMESYNC, the others need it off), or if attach failed.  With
+ * host_startup the host pushes the startup options itself (the ovt
+ * model then does not assume them).
  */
-struct vmtsim_policy *vmtsim_policy_attach(const char *);
+struct vmtsim_policy *vmtsim_policy_attach(const char *, bool host_startup);
 void	vmtsim_policy_detach(struct vmtsim_policy *);
 /* Does this kernel have options VMT_TIMESYNC? */
 bool	vmtsim_kernel_timesync(void);

@@ -109,6 +109,34 @@ vmt_get_time_full(struct vmt_hosttime *ht, bool with_lag)
 	return 0;
 }
 
+/*
+ * PRECISIONCLOCK GETTIME: the host's realtime in nanoseconds.  Unlike
+ * the other commands, EBX goes in as 0 and success is EAX = 0, so a
+ * host that ignores the command (EAX stays the magic) or does not know
+ * it (all ones) fails here.
+ */
+int
+vmt_get_precision_time(int64_t *ns)
+{
+	struct vm_backdoor frame;
+	uint64_t t;
+
+	memset(&frame, 0, sizeof(frame));
+	frame.eax.word = VM_MAGIC;
+	frame.ebx.word = 0;
+	frame.ecx.part.low = VM_CMD_PRECISIONCLOCK;
+	frame.ecx.part.high = VM_PCLK_GETTIME;
+	frame.edx.part.low = VM_PORT_CMD;
+	vmt_backdoor_cmd(&frame);
+	if (frame.eax.word != VM_PCLK_OK)
+		return EOPNOTSUPP;
+	t = ((uint64_t)frame.ebx.word << 32) | frame.ecx.word;
+	if (t > INT64_MAX)
+		return EPROTO;
+	*ns = (int64_t)t;
+	return 0;
+}
+
 int
 vmt_get_gui_options(uint32_t *options)
 {

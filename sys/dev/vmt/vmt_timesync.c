@@ -139,7 +139,8 @@ vmt_ts_enabled(const struct vmt_timesync *ts)
 	case VMT_TS_MODE_OFF:
 		return false;
 	default:
-		return ts->ts_host_flag == 1;
+		/* ... and stand aside while userland disciplines the clock. */
+		return ts->ts_host_flag == 1 && !ts->ts_disc.di_present;
 	}
 }
 
@@ -187,7 +188,7 @@ vmt_ts_log_refused(struct vmt_timesync *ts, const char *what, int error,
 		    (unsigned long long)ts->ts_st.st_refused);
 }
 
-static void
+void
 vmt_ts_step(struct vmt_timesync *ts, int64_t step_ns)
 {
 	struct timespec now, to;
@@ -353,7 +354,7 @@ vmt_ts_set_flag(struct vmt_timesync *ts, int flag, enum vmt_ts_source src)
 	KASSERT(mutex_owned(&ts->ts_lock));
 	retick = ts->ts_host_flag == 0 && flag == 1 && ts->ts_flag_was_set &&
 	    ts->ts_mode == VMT_TS_MODE_HOST &&
-	    ts->ts_tools_opt[VMT_TS_TOOLS_ENABLE] != 0;
+	    ts->ts_tools_opt[VMT_TS_TOOL_ENABLE] != 0;
 	if (flag == 1)
 		ts->ts_flag_was_set = true;
 	ts->ts_host_flag = flag;
@@ -413,6 +414,7 @@ vmt_ts_feed(struct vmt_timesync *ts, const struct vmt_tsp_sample *s)
 
 	ts->ts_st.st_samples++;
 	ts->ts_st.st_offset_ns = s->ts_offset_ns;
+	vmt_ts_disc_sample(ts, s);
 	vmt_tspolicy_sample(&ts->ts_policy, s, &dc);
 	vmt_ts_apply(ts, &dc);
 }
@@ -426,6 +428,9 @@ vmt_ts_sample_locked(struct vmt_timesync *ts)
 
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (ts->ts_dying)
+		return;
+	/* A discipline came or went: the policy has been told, and acted. */
+	if (vmt_ts_disc_check(ts))
 		return;
 	if (ts->ts_mode == VMT_TS_MODE_HOST && ts->ts_guiopt_ok)
 		vmt_ts_read_flag(ts);
@@ -558,6 +563,7 @@ vmt_ts_poll(struct vmt_timesync *ts)
 	struct vmt_tsp_sample s;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
+	(void)vmt_ts_disc_check(ts);
 	if (vmt_ts_check_counter(ts)) {
 		callout_stop(&ts->ts_callout);
 		vmt_ts_sample_locked(ts);
@@ -701,6 +707,7 @@ vmt_ts_opt_tools(struct vmt_softc *sc, void *arg, const char *name,
     const char *value)
 {
 	struct vmt_timesync *ts = arg;
+	enum vmt_tsp_event ev;
 	long long v;
 	size_t i;
 
@@ -717,6 +724,8 @@ vmt_ts_opt_tools(struct vmt_softc *sc, void *arg, const char *name,
 		return EINVAL;
 	mutex_enter(&ts->ts_lock);
 	ts->ts_tools_opt[i] = (int)v;
+	if (vmt_ts_startup_option(ts, i, (int)v, &ev))
+		vmt_ts_oneshot(ts, ev, &ts->ts_st.st_startup);
 	mutex_exit(&ts->ts_lock);
 	return 0;
 }
@@ -741,6 +750,8 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	ts->ts_flag_src = VMT_TS_SRC_NONE;
 	ts->ts_guiopt_ok = true;
 	ts->ts_tcmd = VMT_TS_TCMD_LAG;
+	ts->ts_pclk_use = 1;
+	ts->ts_pclk = VMT_TS_PCLK_UNKNOWN;
 	ts->ts_step_ms = VMT_TIMESYNC_STEP_MS;
 	ts->ts_period_s = VMT_TIMESYNC_PERIOD;
 	ts->ts_periodic = true;
@@ -748,7 +759,8 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	/* open-vm-tools' defaults for what the host has not pushed. */
 	ts->ts_tools_opt[0] = 1;	/* slewCorrection */
 	ts->ts_tools_opt[1] = 50;	/* percentCorrection */
-	ts->ts_tools_opt[VMT_TS_TOOLS_ENABLE] = 1;
+	/* startup and startup.backward: 0 until the host says (as ovt). */
+	ts->ts_tools_opt[VMT_TS_TOOL_ENABLE] = 1;
 	vmt_tspolicy_defaults(&ts->ts_cfg);
 	ts->ts_cfg.tc_enabled = false;
 	(void)vmt_tspolicy_init(&ts->ts_policy, &ts->ts_cfg,
@@ -765,6 +777,7 @@ vmt_timesync_attach(struct vmt_softc *sc)
 	vmt_event_listen(sc, vmt_ts_event, ts);
 
 	mutex_enter(&ts->ts_lock);
+	vmt_ts_disc_init(ts);
 	vmt_ts_read_flag(ts);
 	if (!ts->ts_guiopt_ok)
 		aprint_verbose_dev(sc->sc_dev, "timesync: host does not "

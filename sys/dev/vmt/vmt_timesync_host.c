@@ -200,11 +200,12 @@ vmt_ts_log_rejected(struct vmt_timesync *ts, const char *why, int64_t ns)
 }
 
 /*
- * Read host time once.  Returns 0, EOPNOTSUPP (the host answers no
- * time command) or EINVAL (a time that cannot be right).
+ * Read host time once with GETTIMEFULL(_WITH_LAG).  Returns 0,
+ * EOPNOTSUPP (the host answers neither) or EINVAL (a time that cannot
+ * be right).
  */
-int
-vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
+static int
+vmt_ts_gtf_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 {
 	struct vmt_hosttime ht;
 	int error;
@@ -218,7 +219,7 @@ vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 	}
 	if (error == EOPNOTSUPP) {
 		ts->ts_st.st_no_time++;
-		if (ts->ts_tcmd != VMT_TS_TCMD_NONE)
+		if (ts->ts_tcmd != VMT_TS_TCMD_NONE && !vmt_ts_pclk_in_use(ts))
 			log(LOG_WARNING, "%s: timesync: host answers no time "
 			    "command (GETTIMEFULL_WITH_LAG, GETTIMEFULL): "
 			    "cannot synchronise\n",
@@ -240,10 +241,46 @@ vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 	/* The host truncates to the us: the middle of it is unbiased. */
 	rd->rd_host_ns = ht.ht_sec * NS_PER_S + (int64_t)ht.ht_usec * NS_PER_US +
 	    NS_PER_US / 2;
-	rd->rd_maxlag_us = ht.ht_maxlag_us;
+	rd->rd_maxlag_us = ts->ts_pclk_maxlag_us = ht.ht_maxlag_us;
 	rd->rd_ilag_us = ht.ht_lag_us;
 	rd->rd_up_ns = vmt_ts_uptime_ns();
 	return 0;
+}
+
+/*
+
+ * Read host time once, with the precision clock where the host answers
+ * it (vmt_timesync_pclk.c), else with GETTIMEFULL(_WITH_LAG).  Returns
+ * 0, EOPNOTSUPP (the host answers no time command) or EINVAL (a time
+ * that cannot be right).
+ */
+int
+vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
+{
+	enum vmt_ts_pclk state = ts->ts_pclk;
+	time_t probe = ts->ts_pclk_probe_up;
+	int error;
+
+	KASSERT(mutex_owned(&ts->ts_lock));
+	error = vmt_ts_pclk_read(ts, rd);
+	rd->rd_probed = state != VMT_TS_PCLK_ON || ts->ts_pclk != state ||
+	    ts->ts_pclk_probe_up != probe;
+	if (rd->rd_probed && state == VMT_TS_PCLK_OFF && ts->ts_pclk == state &&
+	    ts->ts_pclk_probe_up == probe)
+		rd->rd_probed = false;	/* not due: no call was made */
+	if (error == 0) {
+		if (rd->rd_host_ns / NS_PER_S < VMT_TS_EPOCH_MIN_S ||
+		    rd->rd_host_ns / NS_PER_S > VMT_TS_EPOCH_MAX_S) {
+			vmt_ts_log_rejected(ts, "out of range, seconds",
+			    rd->rd_host_ns / NS_PER_S);
+			return EINVAL;
+		}
+		/* The precision clock reports no interrupt lag. */
+		rd->rd_ilag_us = 0;
+		rd->rd_up_ns = vmt_ts_uptime_ns();
+		return 0;
+	}
+	return vmt_ts_gtf_read(ts, rd);
 }
 
 /*
@@ -259,19 +296,32 @@ vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
 	struct timespec g0, g1, mid, host;
 	struct vmt_ts_read r;
 	int64_t width, off, best = -1, bad = 0, pend;
+	uint32_t pclk_lag = 0;
 	int i, error = 0;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (tries <= 0)
 		tries = VMT_TS_TRIES;
+	/*
+	 * The precision clock says no maxTimeLag nor interrupt lag: ask
+	 * GETTIMEFULL once a full sample.
+	 */
+	if (tries > 1 && vmt_ts_pclk_in_use(ts) &&
+	    ts->ts_tcmd != VMT_TS_TCMD_NONE && vmt_ts_gtf_read(ts, &r) == 0)
+		pclk_lag = r.rd_ilag_us;
 	for (i = 0; i < tries; i++) {
 		nanotime(&g0);
 		error = vmt_ts_host_read(ts, &r);
 		nanotime(&g1);
 		if (error != 0)
 			break;
-		/* Somebody stepped the clock between the reads: useless. */
-		if (!vmt_ts_diff_ns(&g1, &g0, &width) || width < 0)
+		/*
+		 * Somebody stepped the clock between the reads, or the
+		 * bracket holds a PRECISIONCLOCK probe besides the read:
+		 * useless.
+		 */
+		if (!vmt_ts_diff_ns(&g1, &g0, &width) || width < 0 ||
+		    r.rd_probed)
 			continue;
 		if (best >= 0 && width >= best)
 			continue;
@@ -290,7 +340,8 @@ vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
 		r.rd_up_ns -= MIN(width / 2, r.rd_up_ns);
 		sp->ts_uptime_ns = r.rd_up_ns;
 		sp->ts_lag_us = r.rd_maxlag_us;
-		sp->ts_ilag_us = r.rd_ilag_us;
+		sp->ts_ilag_us = vmt_ts_pclk_in_use(ts) ? pclk_lag :
+		    r.rd_ilag_us;
 		*rd = r;
 	}
 	if (best >= 0) {

@@ -56,6 +56,9 @@ static const struct vmt_ts_knob vmt_ts_knobs[] = {
 	    "offset in ms above which the clock is stepped, not slewed" },
 	{ "allow_backward", offsetof(struct vmt_timesync, ts_allow_back),
 	    0, 1, "step backwards when ahead by more than step_threshold" },
+	{ "precision_clock", offsetof(struct vmt_timesync, ts_pclk_use),
+	    0, 1, "read host time with PRECISIONCLOCK where the host "
+	    "answers it" },
 };
 
 /* Read-only statistics, by node name. */
@@ -73,6 +76,8 @@ static const struct vmt_ts_stat vmt_ts_stats[] = {
 	{ "steps_backward", STAT(st_steps_back), "backward steps" },
 	{ "resumes_message", STAT(st_resume_msg),
 	    "one-shot syncs on OS_Resume or Time_Synchronize" },
+	{ "startup_syncs", STAT(st_startup),
+	    "one-shot syncs the host's startup option asked for" },
 	{ "resumes_checkpoint", STAT(st_resume_cpt),
 	    "one-shot syncs on a checkpoint or TCLO reset" },
 	{ "resumes_discontinuity", STAT(st_resume_disc),
@@ -83,6 +88,8 @@ static const struct vmt_ts_stat vmt_ts_stats[] = {
 	    "adjustments the kernel refused" },
 	{ "no_time", STAT(st_no_time),
 	    "host time reads the host did not answer" },
+	{ "precision_reads", STAT(st_pclk_reads),
+	    "host time reads made with PRECISIONCLOCK" },
 	{ "offset_ns", STAT(st_offset_ns), "last offset, guest - host, ns" },
 	{ "last_sync", STAT(st_last_sync),
 	    "realtime seconds of the last clock adjustment" },
@@ -281,7 +288,8 @@ vmt_ts_sysctl_view(SYSCTLFN_ARGS)
 	mutex_enter(&ts->ts_lock);
 	vmt_tspolicy_status(&ts->ts_policy, &st);
 	if (strcmp(what, "time_command") == 0)
-		strlcpy(buf, vmt_ts_tcmd_names[ts->ts_tcmd], sizeof(buf));
+		strlcpy(buf, vmt_ts_pclk_in_use(ts) ? "precisionclock" :
+		    vmt_ts_tcmd_names[ts->ts_tcmd], sizeof(buf));
 	else
 		strlcpy(buf, vmt_ts_source_names[ts->ts_flag_src],
 		    sizeof(buf));
@@ -366,8 +374,8 @@ vmt_ts_sysctl_setup(struct vmt_timesync *ts)
 	    "flag_source", SYSCTL_DESCR("none, push, read or write"),
 	    vmt_ts_sysctl_view, 0, (void *)ts, 16, CTL_CREATE, CTL_EOL);
 	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_STRING,
-	    "time_command", SYSCTL_DESCR("host time command answering: "
-	    "gettimefull_with_lag, gettimefull or none"),
+	    "time_command", SYSCTL_DESCR("host time command read: "
+	    "precisionclock, gettimefull_with_lag, gettimefull or none"),
 	    vmt_ts_sysctl_view, 0, (void *)ts, 24, CTL_CREATE, CTL_EOL);
 	sysctl_createv(log, 0, &stats, NULL, 0, CTLTYPE_QUAD, "freq_ppb",
 	    SYSCTL_DESCR("frequency correction installed, ppb"),
@@ -379,12 +387,15 @@ vmt_ts_sysctl_setup(struct vmt_timesync *ts)
 	    SYSCTL_DESCR("interval of the full samples, ms"),
 	    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
 
+	vmt_ts_disc_sysctl_setup(ts, log, node);
+
 	sysctl_createv(log, 0, &node, &opts, 0, CTLTYPE_NODE, "host_options",
 	    SYSCTL_DESCR("time.synchronize.tools.* as the host set them"),
 	    NULL, 0, NULL, 0, CTL_CREATE, CTL_EOL);
 	for (i = 0; i < VMT_TS_NTOOLS; i++)
 		sysctl_createv(log, 0, &opts, NULL, 0, CTLTYPE_INT,
-		    vmt_ts_tools_sysctl_names[i], NULL,
+		    vmt_ts_tools_sysctl_names[i],
+		    SYSCTL_DESCR(vmt_ts_tools_options[i]),
 		    vmt_ts_sysctl_view, 0, (void *)ts, 0, CTL_CREATE, CTL_EOL);
 
 	/* NetBSD's name, from before the timesync subtree. */

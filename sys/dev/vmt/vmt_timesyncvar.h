@@ -20,8 +20,11 @@
 /*
  * vmt(4) time synchronisation: the state shared by vmt_timesync.c (the
  * glue to the host and the policy), vmt_timesync_host.c (reading host
- * time and deciding whether to believe it) and vmt_timesync_sysctl.c
- * (the machdep.vmt0.timesync tree).  Private to those files.
+ * time and deciding whether to believe it), vmt_timesync_pclk.c (the
+ * precision clock), vmt_timesync_disc.c (a
+ * time discipline in userland), vmt_timesync_startup.c (the host's
+ * startup options) and vmt_timesync_sysctl.c (the machdep.vmt0.timesync
+ * tree).  Private to those files.
  *
  * Locking: ts_lock guards every field marked [t]; see vmt_timesync.c.
  */
@@ -37,6 +40,7 @@
 #include <dev/vmt/vmt_tspolicy.h>
 
 struct sysctllog;
+struct sysctlnode;
 struct vmt_softc;
 
 enum vmt_ts_mode {
@@ -65,6 +69,14 @@ enum vmt_ts_tcmd {
 #define VMT_TS_NTCMDS		3
 extern const char *const vmt_ts_tcmd_names[VMT_TS_NTCMDS];
 
+/* vmt_timesync_pclk.c: does the host answer PRECISIONCLOCK? */
+enum vmt_ts_pclk {
+	VMT_TS_PCLK_UNKNOWN,		/* not probed yet */
+	VMT_TS_PCLK_ON,			/* reads use it */
+	VMT_TS_PCLK_OFF			/* no: probe again later */
+};
+#define VMT_TS_PCLK_REPROBE_S	600	/* seconds of uptime */
+
 /* What vmt_ts_vet() makes of a host read. */
 enum vmt_ts_vet {
 	VMT_TS_VET_OK,			/* believed */
@@ -79,12 +91,19 @@ struct vmt_ts_read {
 	int64_t		rd_up_ns;	/* guest uptime at the read */
 	uint32_t	rd_maxlag_us;	/* host's maxTimeLag */
 	uint32_t	rd_ilag_us;	/* interrupt lag (WITH_LAG only) */
+	bool		rd_probed;	/* PRECISIONCLOCK was probed first:
+					 * more than the read took time */
 };
 
-/* The time.synchronize.tools.* options: stored and reported only. */
+/*
+ * The time.synchronize.tools.* options, stored and reported; startup
+ * and startup.backward act (vmt_timesync_startup.c).
+ */
 #define VMT_TS_TOOLS_PREFIX	"time.synchronize.tools."
 #define VMT_TS_NTOOLS		5
-#define VMT_TS_TOOLS_ENABLE	4	/* ...enable: re-ticking syncs */
+#define VMT_TS_TOOL_STARTUP	2	/* indices in vmt_ts_tools_options */
+#define VMT_TS_TOOL_STARTUP_BACK 3
+#define VMT_TS_TOOL_ENABLE	4	/* re-ticking synctime syncs */
 extern const char *const vmt_ts_tools_options[VMT_TS_NTOOLS];
 extern const char *const vmt_ts_tools_sysctl_names[VMT_TS_NTOOLS];
 
@@ -96,13 +115,57 @@ struct vmt_timesync_stats {
 	uint64_t	st_steps_fwd;		/* forward tc_setclock() */
 	uint64_t	st_steps_back;		/* backward tc_setclock() */
 	uint64_t	st_resume_msg;		/* OS_Resume, Time_Synchronize */
+	uint64_t	st_startup;		/* the host's startup option */
 	uint64_t	st_resume_cpt;		/* checkpoint, reset */
 	uint64_t	st_resume_disc;		/* confirmed host/uptime jump */
 	uint64_t	st_unconfirmed;		/* host reads held to confirm */
 	uint64_t	st_refused;		/* adjustments the kernel refused */
 	uint64_t	st_no_time;		/* host reads not answered */
+	uint64_t	st_pclk_reads;		/* host reads by PRECISIONCLOCK */
 	int64_t		st_offset_ns;		/* last offset, guest - host */
 	int64_t		st_last_sync;		/* realtime s of last action */
+};
+
+/*
+ * vmt_timesync_disc.c: a time discipline in userland.  Signs, as bits
+ * of di_seen.
+ */
+#define VMT_TS_DISC_PLL		0x01	/* ntp_adjtime(2) STA_PLL, updated */
+#define VMT_TS_DISC_FLL		0x02	/* ntp_adjtime(2) STA_FLL, updated */
+#define VMT_TS_DISC_ADJTIME	0x04	/* an adjtime(2) delta pending */
+#define VMT_TS_DISC_SETTIME	0x08	/* settimeofday(2), clock_settime(2) */
+#define VMT_TS_DISC_HOLD_DEFAULT_S 2048	/* discipline.hold */
+#define VMT_TS_DISC_HOLD_MAX_S	604800
+#define VMT_TS_DISC_SEENLEN	80	/* discipline.seen */
+
+/* What ntp_adjtime(2) showed at the last look. */
+struct vmt_ts_ntpview {
+	int		nv_status;
+	long		nv_offset;
+	long		nv_freq;
+	long		nv_maxerror;
+	long		nv_esterror;
+	long		nv_constant;
+};
+
+/* All [t]. */
+struct vmt_ts_disc {
+	bool		di_present;	/* a sign within di_hold_s */
+	bool		di_logged;	/* this episode's reason is logged */
+	u_int		di_seen;	/* signs of this (or the last) episode */
+	time_t		di_since;	/* realtime s of its first sign */
+	time_t		di_last;	/* realtime s of its latest sign */
+	time_t		di_last_uptime;	/* uptime s of its latest sign */
+	int		di_hold_s;	/* sysctl discipline.hold */
+	bool		di_ntp_valid;	/* di_ntp holds */
+	struct vmt_ts_ntpview di_ntp;	/* ntp_adjtime(2) at the last look */
+	uint64_t	di_steps;	/* tc_step_count() then */
+	uint64_t	di_own;		/* our own steps then */
+	uint64_t	di_pending;	/* steps not ours, boottime unmoved */
+	struct timespec	di_boottime;	/* boottime then */
+	uint64_t	di_episodes;	/* disciplines seen */
+	uint64_t	di_kernel_steps; /* steps of neither us nor userland */
+	uint64_t	di_oneshot_steps; /* one-shot steps while aside */
 };
 
 struct vmt_timesync {
@@ -117,6 +180,11 @@ struct vmt_timesync {
 	enum vmt_ts_source	ts_flag_src;	/* [t] who set ts_host_flag */
 	bool			ts_guiopt_ok;	/* [t] GETGUIOPTIONS works */
 	enum vmt_ts_tcmd	ts_tcmd;	/* [t] time command in use */
+	int			ts_pclk_use;	/* [t] sysctl precision_clock */
+	enum vmt_ts_pclk	ts_pclk;	/* [t] the host answers it */
+	bool			ts_pclk_was_on;	/* [t] it answered once */
+	time_t			ts_pclk_probe_up; /* [t] uptime s, last probe */
+	uint32_t		ts_pclk_maxlag_us; /* [t] last maxTimeLag read */
 	int			ts_step_ms;	/* [t] step threshold, ms */
 	int			ts_allow_back;	/* [t] 0 or 1 */
 	int			ts_period_s;	/* [t] sampling period */
@@ -125,6 +193,7 @@ struct vmt_timesync {
 	callout_t		ts_watch;	/* [t] reads after OS_Suspend */
 	int64_t			ts_watch_until;	/* [t] uptime it stops, ns */
 	int			ts_tools_opt[VMT_TS_NTOOLS]; /* [t] stored */
+	bool			ts_startup_done; /* [t] startup option seen */
 	u_int			ts_tc_gen;	/* [t] timecounter generation */
 	/* vmt_ts_vet(): the last believed host read, host - uptime ... */
 	bool			ts_anchor_valid; /* [t] ts_anchor_* hold */
@@ -147,6 +216,7 @@ struct vmt_timesync {
 	struct timeval		ts_log_last;	/* [t] ratecheck(9): host times */
 	struct timeval		ts_refuse_log;	/* [t] ratecheck(9): refusals */
 	struct vmt_timesync_stats ts_st;	/* [t] statistics */
+	struct vmt_ts_disc	ts_disc;	/* [t] userland discipline */
 	struct sysctllog	*ts_log;	/* [I] our sysctl nodes */
 	bool			ts_dying;	/* [t] detach in progress */
 };
@@ -156,6 +226,7 @@ void	vmt_ts_reconfigure(struct vmt_timesync *);
 void	vmt_ts_set_periodic(struct vmt_timesync *, bool);
 void	vmt_ts_read_flag(struct vmt_timesync *);
 void	vmt_ts_set_flag(struct vmt_timesync *, int, enum vmt_ts_source);
+void	vmt_ts_step(struct vmt_timesync *, int64_t);
 
 /* vmt_timesync_host.c */
 bool	vmt_ts_diff_ns(const struct timespec *, const struct timespec *,
@@ -168,6 +239,23 @@ int	vmt_ts_take_sample(struct vmt_timesync *, struct vmt_tsp_sample *,
 	    struct vmt_ts_read *, int);
 enum vmt_ts_vet vmt_ts_vet(struct vmt_timesync *, const struct vmt_ts_read *);
 void	vmt_ts_stopped(struct vmt_timesync *);
+
+/* vmt_timesync_disc.c */
+void	vmt_ts_disc_init(struct vmt_timesync *);
+bool	vmt_ts_disc_check(struct vmt_timesync *);
+bool	vmt_ts_disc_yielding(const struct vmt_timesync *);
+void	vmt_ts_disc_sample(struct vmt_timesync *,
+	    const struct vmt_tsp_sample *);
+void	vmt_ts_disc_sysctl_setup(struct vmt_timesync *, struct sysctllog **,
+	    const struct sysctlnode *);
+
+/* vmt_timesync_pclk.c */
+bool	vmt_ts_pclk_in_use(const struct vmt_timesync *);
+int	vmt_ts_pclk_read(struct vmt_timesync *, struct vmt_ts_read *);
+
+/* vmt_timesync_startup.c */
+bool	vmt_ts_startup_option(struct vmt_timesync *, size_t, int,
+	    enum vmt_tsp_event *);
 
 /* vmt_timesync_sysctl.c */
 void	vmt_ts_sysctl_setup(struct vmt_timesync *);

@@ -35,10 +35,14 @@
  *
  * The noise of a read may grow with its bracket w (where in a long call
  * the host read its clock): R(w) = R + c w^2, with c from the noise of
- * narrow and of wide reads (two groups, split at the usual w^2).  A
- * host that reads at a fixed point of the call gives c = 0 once the
- * asymmetry below is taken out; one that reads anywhere in it c = 1/12,
- * and the filter then trusts narrow brackets more, as it should.
+ * narrow and of wide reads (two groups, split at the usual w^2), where
+ * the widths differ enough for c to tell.  A host that reads at a fixed
+ * point of the call gives c = 0 once the asymmetry below is taken out;
+ * one that reads anywhere in it c = 1/12, and the filter then trusts
+ * narrow brackets more, as it should.  R, the line's value at no
+ * width, is an extrapolation when all brackets are wide: it is taken
+ * low by what its uncertainty allows, so that a narrow read is never
+ * trusted less than its bracket allows.
  *
  * The asymmetry.  A host that reads its clock late in the call makes
  * the bracket's middle early by a fixed fraction k of the call, so a
@@ -46,8 +50,9 @@
  * middle read's distance from the line is then k (w1 - a w0 - b w2)
  * plus noise, whatever the offset and the frequency: a least-squares
  * fit of one on the other (each triple weighed by its variance, with a
- * prior of k = 0, sd 1/4, and a long memory) measures k, and each read
- * is corrected to what a call of no length would show: z - k w.
+ * prior of k = 0, sd 1/4, and a long memory, from when the noise model
+ * has its first measurements on) measures k, and each read is corrected
+ * to what a call of no length would show: z - k w.
  */
 
 #include <sys/cdefs.h>
@@ -89,6 +94,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define ASYM_PRIOR		16
 #define ASYM_MAX		((int64_t)1 << 31)		/* 1/2 */
 #define K_ASYM			4	/* sd: an outlier for k */
+#define ASYM_AFTER		32	/* noise measurements before k */
 
 /* --- arithmetic ----------------------------------------------------- */
 
@@ -350,7 +356,7 @@ tsp_intercept_se(const struct vmt_tspolicy *p)
 static void
 tsp_noise_measure(struct vmt_tspolicy *p, int64_t e2, int64_t a, int64_t b)
 {
-	int64_t v, bb, lim, db, wpart;
+	int64_t v, bb, lim, db, se;
 	uint32_t n;
 	int g;
 
@@ -376,27 +382,32 @@ tsp_noise_measure(struct vmt_tspolicy *p, int64_t e2, int64_t a, int64_t b)
 		p->tp_nb_n[g]++;
 	p->tp_rn++;
 
+	/*
+	 * A line through the groups only where the widths differ enough
+	 * that the most c could be (C_MAX) would tell in the noise.
+	 */
 	db = p->tp_nb_b[1] - p->tp_nb_b[0];
 	if (p->tp_nb_n[0] >= GROUP_MIN && p->tp_nb_n[1] >= GROUP_MIN &&
-	    db > R_MIN) {
+	    db > p->tp_nb_e[0] / 2 && db > R_MIN) {
 		p->tp_rc = vmt_tsp_muldiv(p->tp_nb_e[1] - p->tp_nb_e[0], C_ONE,
 		    db);
 		if (p->tp_rc < 0)
 			p->tp_rc = 0;
 		if (p->tp_rc > C_MAX)
 			p->tp_rc = C_MAX;
-		wpart = vmt_tsp_muldiv(p->tp_nb_b[0], p->tp_rc, C_ONE);
-		p->tp_r = vmt_tsp_sub(p->tp_nb_e[0], wpart);
+		p->tp_r = vmt_tsp_sub(p->tp_nb_e[0],
+		    vmt_tsp_muldiv(p->tp_nb_b[0], p->tp_rc, C_ONE));
 		/*
 		 * R is the line's value at no width, as uncertain as the
-		 * groups' means: when even the narrow reads' noise is
-		 * mostly their width's, and R cannot be told from none, a
-		 * narrow read must not be trusted less than its bracket
-		 * allows.
+		 * groups' means (se).  It is taken at R - se^2 / max(R, se):
+		 * R itself when well measured, nothing when it cannot be
+		 * told from none (even the narrow reads' noise is their
+		 * width's), and so that a narrow read is never trusted
+		 * less than its bracket allows; and continuously between.
 		 */
-		if (wpart > p->tp_nb_e[0] / 2 &&
-		    p->tp_r < vmt_tsp_muldiv(tsp_intercept_se(p), 2, 1))
-			p->tp_r = R_MIN;
+		se = tsp_intercept_se(p);
+		p->tp_r = vmt_tsp_sub(p->tp_r, vmt_tsp_muldiv(se, se,
+		    p->tp_r > se ? p->tp_r : (se > 0 ? se : 1)));
 	} else {
 		p->tp_rc = 0;
 		n = p->tp_nb_n[0] + p->tp_nb_n[1];
@@ -406,6 +417,28 @@ tsp_noise_measure(struct vmt_tspolicy *p, int64_t e2, int64_t a, int64_t b)
 	}
 	if (p->tp_r < R_MIN)
 		p->tp_r = R_MIN;
+}
+
+/*
+ * k from its sums: num / (ww + prior).  A k that moved the reads by
+ * more than half their noise leaves the noise measured before it wrong
+ * (it held the error k now takes out): the groups then forget faster.
+ */
+static void
+tsp_asym_set(struct vmt_tspolicy *p)
+{
+	int64_t k;
+
+	k = vmt_tsp_clamp(vmt_tsp_muldiv(p->tp_asym_num, (int64_t)1 << 32,
+	    vmt_tsp_add(p->tp_asym_ww, ASYM_PRIOR * C_ONE)), ASYM_MAX);
+	if (vmt_tsp_abs(vmt_tsp_muldiv(k - p->tp_asym, p->tp_width_ns,
+	    (int64_t)1 << 32)) > (int64_t)vmt_tsp_isqrt((uint64_t)p->tp_r) / 2) {
+		if (p->tp_nb_n[0] > GROUP_MIN)
+			p->tp_nb_n[0] = GROUP_MIN;
+		if (p->tp_nb_n[1] > GROUP_MIN)
+			p->tp_nb_n[1] = GROUP_MIN;
+	}
+	p->tp_asym = k;
 }
 
 /*
@@ -437,11 +470,14 @@ tsp_noise_triple(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	    vmt_tsp_muldiv(tsp_sq(w), wb * wb / C_ONE, C_ONE)));
 
 	/*
-	 * k: e against wd, weighed by the triple's variance v, with e
-	 * clipped to K_ASYM sd of the noise around what the k known so far
-	 * expects: an outlier pulls k no further than a read that is merely
-	 * noisy, and a k still far off is pulled the right way.
+	 * k: e against wd, weighed by the triple's variance v, once the
+	 * noise model stands (ASYM_AFTER measurements), with e clipped to
+	 * K_ASYM sd of the noise around what the k known so far expects:
+	 * an outlier pulls k no further than a read that is merely noisy,
+	 * and a k still far off is pulled the right way.
 	 */
+	if (p->tp_rn < ASYM_AFTER)
+		goto noise;
 	v = vmt_tsp_add(vmt_tsp_muldiv(p->tp_r, a, C_ONE),
 	    vmt_tsp_muldiv(b, p->tp_rc, C_ONE));
 	if (v < R_MIN)
@@ -453,10 +489,8 @@ tsp_noise_triple(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	    ASYM_MEM, vmt_tsp_muldiv(vmt_tsp_muldiv(ec, wd, 1), C_ONE, v));
 	p->tp_asym_ww = tsp_cap(vmt_tsp_add(p->tp_asym_ww - p->tp_asym_ww /
 	    ASYM_MEM, vmt_tsp_muldiv(tsp_sq(wd), C_ONE, v)));
-	p->tp_asym = vmt_tsp_clamp(vmt_tsp_muldiv(p->tp_asym_num,
-	    (int64_t)1 << 32, vmt_tsp_add(p->tp_asym_ww, ASYM_PRIOR * C_ONE)),
-	    ASYM_MAX);
-
+	tsp_asym_set(p);
+noise:
 	/* The noise, of what is left when k is taken out. */
 	e = vmt_tsp_sub(e, vmt_tsp_muldiv(p->tp_asym, wd, (int64_t)1 << 32));
 	tsp_noise_measure(p, tsp_sq(e), a, b);

@@ -41,7 +41,18 @@
 #define VM_CMD_GET_TIME_FULL	46	/* ESI:EDX s, EBX us, ECX maxTimeLag us */
 #define VM_CMD_GET_TIME_FULL_LAG 55	/* as above, EDI = interrupt lag us */
 #define VM_CMD_GET_VCPU_INFO	68	/* EAX = vCPU feature bits */
-#define VM_CMD_PRECISIONCLOCK	97	/* precision clock, unused here */
+#define VM_CMD_PRECISIONCLOCK	97	/* precision clock, subcommand in
+					 * CX[31:16]; see below */
+
+/*
+ * PRECISIONCLOCK subcommands, in CX[31:16].  GETTIME takes EBX = 0 and
+ * EDX[31:16] = 0; it answers EAX = VM_PCLK_OK and the host's realtime
+ * in nanoseconds since the Epoch as EBX (high 32 bits) : ECX (low 32).
+ * Any other EAX is a failure.  ESXi 7.0 and later answer it when the
+ * VM has the "precision clock" device (ACPI VMW0005).
+ */
+#define VM_PCLK_GETTIME		0
+#define VM_PCLK_OK		0
 
 /* GETGUIOPTIONS bits. */
 #define VM_GUI_SYNC_TIME	0x0400	/* "synchronize guest time with host" */

@@ -21,7 +21,8 @@
  * vmt(4): VMware Tools.  Machine-independent softc and the interfaces
  * between the files of the driver.
  *
- *	vmt_cmd.c	single backdoor commands (probe, GETHZ, GETTIMEFULL)
+ *	vmt_cmd.c	single backdoor commands (probe, GETHZ, GETTIMEFULL,
+ *			PRECISIONCLOCK)
  *	vmt_rpc.c	the message channel (RPCI and TCLO transport)
  *	vmt_tclo.c	the TCLO loop, command table, Set_Option registry
  *	vmt_subr.c	attach/detach, sysctl, power switches, pmf(9)
@@ -248,6 +249,8 @@ bool	vmt_probe(void);
 int	vmt_get_version(uint32_t *, uint32_t *);
 int	vmt_get_hz(uint64_t *tsc_hz, uint32_t *bus_hz);
 int	vmt_get_time_full(struct vmt_hosttime *, bool with_lag);
+/* PRECISIONCLOCK GETTIME: 0, EOPNOTSUPP, or EPROTO (beyond int64_t). */
+int	vmt_get_precision_time(int64_t *ns);
 int	vmt_get_gui_options(uint32_t *options);
 void	vmt_stop_catchup(void);
 

@@ -17,6 +17,13 @@
  *	ahead	the guest 100 ms ahead: the same, realtime never going
  *		back
  *	far_behind  2 s behind: one step forward, then within 1 ms
+ *	discipline  ntp_adjtime1() with STA_PLL (NetBSD's kern_ntptime.c):
+ *		vmt stands aside and adjusts nothing while the host
+ *		clock is 50 ms off; hold seconds after STA_PLL is cleared
+ *		it takes over and brings the offset within 1 ms
+ *	discipline_signs  adjtime(2) and clock_settime(2) through
+ *		NetBSD's kern_time.c are seen for what they are; the
+ *		kernel's own tc_setclock() is not
  *
  * Figures go to stdout as "name: value"; a failure exits 1.
  */
@@ -415,6 +422,201 @@ case_far_behind(void)
 	offset_case(-2 * H_S, 1, 15 * H_S);
 }
 
+/* --- a time discipline in userland ------------------------------------ */
+
+#define DISC	"machdep.vmt0.timesync.discipline."
+#define HOLD_S	4	/* discipline.hold for the test */
+
+/* kern_tc.c's adjustments: steps, tc_adjtime() and tc_adjfreq() calls. */
+static int64_t
+tc_calls(void)
+{
+	return sysctl_int("kern.timecounter.steps") +
+	    sysctl_int("kern.timecounter.adjtimes") +
+	    sysctl_int("kern.timecounter.adjfreqs");
+}
+
+static void
+disc_seen(char *buf, size_t len)
+{
+	int error;
+
+	if ((error = h_sysctl_str(DISC "seen", buf, len)) != 0)
+		h_fail("sysctl " DISC "seen: error %d", error);
+}
+
+/* Wait up to limit ns until discipline.present reads want. */
+static int64_t
+disc_wait(int64_t want, int64_t limit)
+{
+	int64_t t0 = h_host_mono();
+
+	while (sysctl_int(DISC "present") != want) {
+		if (h_host_mono() - t0 > limit)
+			return -1;
+		h_sleep(50 * H_MS);
+	}
+	return h_host_mono() - t0;
+}
+
+/*
+ * ntpd as the kernel sees it: an update with STA_PLL, the phase offset
+ * a microsecond either way (so that the kernel PLL itself moves the
+ * clock by next to nothing), or STA_PLL cleared.
+ */
+static void
+ntpd(bool on, int sign)
+{
+	struct rumptest_timex tx;
+	int st;
+
+	memset(&tx, 0, sizeof(tx));
+	tx.rt_modes = h_abi.ra_mod_status | (on ? h_abi.ra_mod_offset : 0);
+	tx.rt_status = on ? h_abi.ra_sta_pll : 0;
+	tx.rt_offset = sign;
+	H_KERNEL(st = rumptest_ntp_adjtime(&tx));
+	(void)st;
+	if (on != ((tx.rt_status & h_abi.ra_sta_pll) != 0))
+		h_fail("ntp_adjtime1: STA_PLL %s", on ? "not set" : "not cleared");
+}
+
+/* Boot synchronized, with samples every second and a short hold. */
+static void
+disc_boot(void)
+{
+	int error;
+
+	boot(true);
+	if ((error = h_sysctl_setint("machdep.vmt0.timesync.period", 1)) != 0 ||
+	    (error = h_sysctl_setint(DISC "hold", HOLD_S)) != 0)
+		h_fail("sysctl -w: error %d", error);
+	h_sleep(3 * H_S);
+	if (llabs(offset_now()) > H_MS)
+		h_fail("not synchronized after 3 s: %+.3f ms",
+		    (double)offset_now() / H_MS);
+	if (sysctl_int("machdep.vmt0.timesync.stats.enabled") != 1 ||
+	    sysctl_int(DISC "present") != 0)
+		h_fail("vmt is not synchronizing before the discipline");
+}
+
+static void
+case_discipline(void)
+{
+	char seen[96];
+	int64_t calls, samples, t, o, vo, took, i;
+
+	disc_boot();
+	ntpd(true, 1);
+	if ((took = disc_wait(1, 3 * H_S)) < 0)
+		h_fail("STA_PLL set, and vmt did not see it in 3 s");
+	disc_seen(seen, sizeof(seen));
+	h_report("seen_after", "%.2f s", (double)took / H_S);
+	h_report("discipline.seen", "%s", seen);
+	h_report("discipline.since", "%" PRId64 " (realtime %" PRId64 ")",
+	    sysctl_int(DISC "since"), h_clock(REAL) / H_S);
+	if (strcmp(seen, "ntp_adjtime:STA_PLL") != 0)
+		h_fail("discipline.seen is \"%s\"", seen);
+	if (sysctl_int("machdep.vmt0.timesync.stats.enabled") != 0)
+		h_fail("vmt still enabled under STA_PLL");
+
+	/*
+	 * The host clock moves 50 ms ahead while ntpd disciplines the
+	 * clock: vmt measures it and touches nothing.
+	 */
+	h_sleep(500 * H_MS);
+	calls = tc_calls();
+	samples = sysctl_int("machdep.vmt0.timesync.stats.samples");
+	atomic_fetch_add(&host_offset, 50 * H_MS);
+	for (i = 0; i < 20; i++) {
+		ntpd(true, i % 2 == 0 ? -1 : 1);
+		h_sleep(500 * H_MS);
+	}
+	o = offset_now();
+	vo = sysctl_int("machdep.vmt0.timesync.stats.offset_ns");
+	h_report("under_sta_pll", "10 s: %" PRId64 " kern_tc adjustments, %"
+	    PRId64 " samples, offset %+.3f ms (vmt measured %+.3f ms)",
+	    tc_calls() - calls,
+	    sysctl_int("machdep.vmt0.timesync.stats.samples") - samples,
+	    (double)o / H_MS, (double)vo / H_MS);
+	if (tc_calls() != calls)
+		h_fail("vmt adjusted the clock under STA_PLL");
+	if (llabs(o + 50 * H_MS) > 2 * H_MS)
+		h_fail("the offset moved under STA_PLL: %+.3f ms",
+		    (double)o / H_MS);
+	if (sysctl_int("machdep.vmt0.timesync.stats.samples") - samples < 5 ||
+	    llabs(vo - o) > 2 * H_MS)
+		h_fail("vmt did not measure the offset while standing aside");
+
+	/* ntpd stops: hold seconds later vmt takes over. */
+	ntpd(false, 0);
+	t = h_host_mono();
+	if ((took = disc_wait(0, (HOLD_S + 5) * H_S)) < 0)
+		h_fail("vmt did not take over %d s after STA_PLL was cleared",
+		    HOLD_S + 5);
+	h_report("took_over_after", "%.2f s (hold %d s)", (double)took / H_S,
+	    HOLD_S);
+	if (took < (HOLD_S - 1) * H_S)
+		h_fail("took over before the hold was up");
+	for (;;) {
+		h_sleep(250 * H_MS);
+		if (llabs(o = offset_now()) < H_MS)
+			break;
+		if (h_host_mono() - t > 60 * H_S)
+			h_fail("offset %+.3f ms 60 s after STA_PLL was cleared",
+			    (double)o / H_MS);
+	}
+	h_report("within_1ms_after", "%.2f s after STA_PLL was cleared, %"
+	    PRId64 " kern_tc adjustments", (double)(h_host_mono() - t) / H_S,
+	    tc_calls() - calls);
+	if (tc_calls() == calls)
+		h_fail("vmt took over without adjusting anything");
+}
+
+static void
+case_discipline_signs(void)
+{
+	char seen[96];
+	int64_t delta = 20000, old = 0, took, to;
+	int error;
+
+	disc_boot();
+	/* The kernel sets the clock itself (inittodr): no sign. */
+	to = h_clock(REAL) + 2 * H_S;
+	H_KERNEL(error = rumptest_settime_kernel(to));
+	if (error != 0)
+		h_fail("tc_setclock: error %d", error);
+	h_sleep(2 * H_S);
+	if (sysctl_int(DISC "present") != 0)
+		h_fail("the kernel's own step taken for a discipline");
+	h_report("kernel_steps", "%" PRId64, sysctl_int(DISC "kernel_steps"));
+	if (sysctl_int(DISC "kernel_steps") != 1)
+		h_fail("the kernel's step not counted as such");
+
+	/* adjtime(2): 20 ms, through kern_time.c. */
+	if ((error = h_adjtime(&delta, &old)) != 0)
+		h_fail("adjtime: error %d", error);
+	if ((took = disc_wait(1, 3 * H_S)) < 0)
+		h_fail("adjtime(2) not seen in 3 s");
+	disc_seen(seen, sizeof(seen));
+	h_report("adjtime_seen", "after %.2f s: %s", (double)took / H_S, seen);
+	if (strcmp(seen, "adjtime") != 0)
+		h_fail("discipline.seen is \"%s\"", seen);
+	if ((took = disc_wait(0, (HOLD_S + 50) * H_S)) < 0)
+		h_fail("vmt did not take over after the adjtime(2) delta");
+
+	/* clock_settime(2): a step through kern_time.c's settime1(). */
+	if ((error = h_clock_settime(REAL, h_clock(REAL) + 3 * H_S)) != 0)
+		h_fail("clock_settime: error %d", error);
+	if ((took = disc_wait(1, 3 * H_S)) < 0)
+		h_fail("clock_settime(2) not seen in 3 s");
+	disc_seen(seen, sizeof(seen));
+	h_report("settime_seen", "after %.2f s: %s", (double)took / H_S, seen);
+	if (strcmp(seen, "settime") != 0)
+		h_fail("discipline.seen is \"%s\"", seen);
+	if (sysctl_int(DISC "kernel_steps") != 1)
+		h_fail("clock_settime(2) counted as the kernel's own");
+}
+
 static const struct {
 	const char	*name;
 	void		(*fn)(void);
@@ -423,6 +625,8 @@ static const struct {
 	{ "behind", case_behind },
 	{ "ahead", case_ahead },
 	{ "far_behind", case_far_behind },
+	{ "discipline", case_discipline },
+	{ "discipline_signs", case_discipline_signs },
 };
 
 int
@@ -441,6 +645,6 @@ main(int argc, char **argv)
 	}
 usage:
 	fprintf(stderr, "usage: h_rumpvmt attach | behind | ahead | "
-	    "far_behind\n");
+	    "far_behind | discipline | discipline_signs\n");
 	return 2;
 }

@@ -115,6 +115,11 @@ int	rumptest_ntp_adjtime(struct rumptest_timex *);
  * nanoseconds the loop took.
  */
 int64_t	rumptest_bench(int, uint64_t);
+/*
+ * tc_setclock() to ns of realtime from inside the kernel, as
+ * inittodr(9) sets the clock (not through settime1()); 0 or EINVAL.
+ */
+int	rumptest_settime_kernel(int64_t);
 /* Whether the kernel has tc_adjtime() (our kern_tc.c). */
 int	rumptest_has_tc_adjtime(void);
 /*

@@ -235,6 +235,23 @@ rumptest_bench(int what, uint64_t n)
 	return t1 - t0;
 }
 
+/*
+ * The kernel sets the clock itself, as inittodr(9) does from the RTC:
+ * tc_setclock() directly, not the system calls' settime1().
+ */
+int
+rumptest_settime_kernel(int64_t ns)
+{
+	struct timespec ts;
+
+	if (ns < 0)
+		return EINVAL;
+	ts.tv_sec = (time_t)(ns / 1000000000);
+	ts.tv_nsec = (long)(ns % 1000000000);
+	tc_setclock(&ts);
+	return 0;
+}
+
 #ifdef RUMPTEST_TC_ADJTIME
 int
 rumptest_has_tc_adjtime(void)
