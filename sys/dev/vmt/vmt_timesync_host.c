@@ -297,6 +297,7 @@ vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
 	struct vmt_ts_read r;
 	int64_t width, off, best = -1, bad = 0, pend;
 	uint32_t pclk_lag = 0;
+	bool reread = false;
 	int i, error = 0;
 
 	KASSERT(mutex_owned(&ts->ts_lock));
@@ -317,9 +318,14 @@ vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
 			break;
 		/*
 		 * Somebody stepped the clock between the reads, or the
-		 * bracket holds a PRECISIONCLOCK probe besides the read:
-		 * useless.
+		 * bracket holds a PRECISIONCLOCK probe besides the read
+		 * (which is then read again, once): useless.
 		 */
+		if (r.rd_probed && !reread) {
+			reread = true;
+			tries++;
+			continue;
+		}
 		if (!vmt_ts_diff_ns(&g1, &g0, &width) || width < 0 ||
 		    r.rd_probed)
 			continue;
