@@ -514,7 +514,10 @@ tsp_schedule(struct vmt_tspolicy *p, int64_t u, int64_t iv_ms)
 	return (uint32_t)(next / NS_PER_MS);
 }
 
-/* Apply a step of st ns: it lands on the host's time. */
+/*
+ * Apply a step of st ns: it lands on the host's time.  The estimate
+ * follows (tsp_step_read, vmt_tsp_filter_stepped).
+ */
 static void
 tsp_step(struct vmt_tspolicy *p, int64_t st, struct vmt_tsp_decision *dc)
 {
@@ -529,11 +532,23 @@ tsp_step(struct vmt_tspolicy *p, int64_t st, struct vmt_tsp_decision *dc)
 	/* tc_setclock() zeroes the pending adjtime and drops the window. */
 	p->tp_km_pending_us = 0;
 	p->tp_km_rate_us = 0;
-	/* The next read starts the phase again, on the new time. */
-	vmt_tsp_filter_restart(p);
-	p->tp_last_up_ns = p->tp_km_up_ns;
 	p->tp_lock_run = 0;
 	p->tp_locked = false;
+}
+
+/*
+ * Step over a discontinuity by the read x (bracket w, at uptime u):
+ * the phase starts again from what is left of that read, and the rate
+ * may have changed with it.
+ */
+static void
+tsp_step_read(struct vmt_tspolicy *p, int64_t x, int64_t w, int64_t u,
+    struct vmt_tsp_decision *dc)
+{
+
+	tsp_step(p, -x, dc);
+	vmt_tsp_filter_discontinuity(p, vmt_tsp_sub(vmt_tsp_noise_unbias(p,
+	    x, w), x), w, u);
 }
 
 /*
@@ -670,7 +685,7 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 	 * have been a step back.
 	 */
 	if (x < -thr_fwd || (b > 0 && x < 0)) {
-		tsp_step(p, -x, dc);
+		tsp_step_read(p, x, w, u, dc);
 		disturbed = true;
 		goto done;
 	}
@@ -692,6 +707,8 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 	if (back_ok && xe > tsp_back_threshold(p)) {
 		/* Ahead beyond the threshold, and allowed to go back. */
 		tsp_step(p, -xe, dc);
+		/* The next read starts the phase again, on the new time. */
+		vmt_tsp_filter_restart(p);
 		disturbed = true;
 	} else {
 		steer = tsp_slew(p, xe, inflight, dc);

@@ -225,11 +225,14 @@ struct vmt_tspolicy {
 	int64_t	 tp_p11;		/* var(freq), ppb^2 << 20 */
 	int64_t	 tp_r;			/* read noise variance, ns^2, of a
 					 * call of no length */
-	int64_t	 tp_rc;			/* ... plus this much of w^2, << 16 */
+	int64_t	 tp_rc;			/* ... plus this much of w^2, << 32 */
 	uint32_t tp_rn;			/* measurements behind them so far */
 	uint32_t tp_r_stale;		/* samples since the last triple */
-	int64_t	 tp_nb_e[2];		/* noise by width: mean variance and */
-	int64_t	 tp_nb_b[2];		/* mean w^2 of narrow and wide reads */
+	int64_t	 tp_nb_e[2];		/* noise by width, narrow and wide
+					 * reads: means of e^2, */
+	int64_t	 tp_nb_ew[2];		/* e wd (asymmetry's width) and */
+	int64_t	 tp_nb_ww[2];		/* wd^2, per unit of a, ns^2; */
+	int64_t	 tp_nb_b[2];		/* mean w^2 */
 	uint32_t tp_nb_n[2];		/* and how many */
 	uint32_t tp_hist_n;		/* the last accepted reads (0-2), in */
 	int64_t	 tp_hist_o[2];		/* open-loop terms (corrections taken
@@ -305,6 +308,8 @@ enum vmt_tsp_verdict {
 void	vmt_tsp_filter_init(struct vmt_tspolicy *, int64_t);
 void	vmt_tsp_filter_restart(struct vmt_tspolicy *);
 void	vmt_tsp_filter_new_counter(struct vmt_tspolicy *);
+void	vmt_tsp_filter_discontinuity(struct vmt_tspolicy *, int64_t, int64_t,
+	    int64_t);
 enum vmt_tsp_verdict vmt_tsp_filter_sample(struct vmt_tspolicy *, int64_t,
 	    int64_t, int64_t);
 void	vmt_tsp_filter_stepped(struct vmt_tspolicy *, int64_t);

@@ -47,8 +47,9 @@
  * from the last good read is a change of rate (the frequency takes the
  * ramp's slope).  Reads off on one side by more than 3 sd, RUN_LEN times
  * in a row, are a smaller change of rate: the frequency's uncertainty
- * widens by what they imply, and the filter follows them at once; the
- * oscillator moves more than q said, so q doubles.
+ * widens by what they imply, and the filter follows them at once; if
+ * that uncertainty did not allow for them, the oscillator moves more
+ * than q said, and q doubles.
  * REJECT_MAX reads in a row set aside and never confirmed mean that the
  * noise is larger than measured: R grows, and the read is used.  The
  * frequency is never relearned from scratch.
@@ -108,6 +109,8 @@ __KERNEL_RCSID(0, "$NetBSD$");
 
 /* Full samples: intervals double from FAST_MS while the filter holds. */
 #define FAST_MS			2000U
+
+static void	tsp_phase_start(struct vmt_tspolicy *, int64_t, int64_t);
 
 static int64_t
 tsp_cap(int64_t v)
@@ -175,6 +178,24 @@ vmt_tsp_filter_new_counter(struct vmt_tspolicy *p)
 	p->tp_blk_sum = 0;
 	p->tp_blk_n = 0;
 	p->tp_run_len = 0;
+}
+
+/*
+ * The clock was stepped over a discontinuity (a stun, a resume, a
+ * jump) onto the read that showed it (bracket w, at uptime u), which
+ * left zc: the phase starts again from there, as good as that read,
+ * and the rate may have changed with it (another host) by about
+ * JUMP_FREQ_VAR's sd: the next read teaches it.
+ */
+void
+vmt_tsp_filter_discontinuity(struct vmt_tspolicy *p, int64_t zc, int64_t w,
+    int64_t u)
+{
+
+	vmt_tsp_filter_restart(p);
+	tsp_phase_start(p, zc, u);
+	p->tp_p00 = vmt_tsp_noise_var(p, w);
+	p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11, JUMP_FREQ_VAR));
 }
 
 /* The clock was stepped by st ns after the estimate was made. */
@@ -324,9 +345,11 @@ tsp_track_run(struct vmt_tspolicy *p, int64_t nu, int64_t sd, int64_t u,
 		since = NS_PER_MS;
 	df = vmt_tsp_muldiv(2 * vmt_tsp_clamp(nu, I64_MAX / 4),
 	    NS_PER_S << P01_SHIFT, since);		/* ppb << 10 */
+	/* A change the frequency's uncertainty did not allow for: q too. */
+	if (tsp_sq(df) > vmt_tsp_muldiv(c->c11, 4, 1))
+		p->tp_q = p->tp_q > Q_MAX / 2 ? Q_MAX : 2 * p->tp_q;
 	c->c11 = tsp_cap(vmt_tsp_add(c->c11, tsp_sq(df)));
 	c->c00 = tsp_cap(vmt_tsp_add(c->c00, tsp_sq(nu)));
-	p->tp_q = p->tp_q > Q_MAX / 2 ? Q_MAX : 2 * p->tp_q;
 	p->tp_run_len = 0;
 }
 

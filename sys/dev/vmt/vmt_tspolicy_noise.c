@@ -77,7 +77,8 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define R_MEM			256	/* measurements behind R, at most */
 #define R_PRIOR_N		8	/* ... and the prior's weight */
 #define C_ONE			65536LL
-#define C_MAX			(C_ONE / 4)
+#define RC_ONE			((int64_t)1 << 32)	/* c's unit */
+#define C_MAX			(RC_ONE / 4)
 #define GROUP_MIN		16	/* measurements per group for c */
 
 /* Triples: at most this long, ns; innovations after this many without. */
@@ -254,6 +255,8 @@ vmt_tsp_noise_init(struct vmt_tspolicy *p)
 	p->tp_rn = 0;
 	p->tp_r_stale = 0;
 	p->tp_nb_e[0] = p->tp_nb_e[1] = R_INIT;
+	p->tp_nb_ew[0] = p->tp_nb_ew[1] = 0;
+	p->tp_nb_ww[0] = p->tp_nb_ww[1] = 0;
 	p->tp_nb_b[0] = p->tp_nb_b[1] = 0;
 	p->tp_nb_n[0] = p->tp_nb_n[1] = 0;
 	p->tp_hist_n = 0;
@@ -279,7 +282,7 @@ vmt_tsp_noise_var(const struct vmt_tspolicy *p, int64_t w)
 	if (p->tp_rc == 0)
 		return p->tp_r;
 	return tsp_cap(vmt_tsp_add(p->tp_r,
-	    vmt_tsp_muldiv(tsp_sq(w), p->tp_rc, C_ONE)));
+	    vmt_tsp_muldiv(tsp_sq(w), p->tp_rc, RC_ONE)));
 }
 
 /* The read's offset as a call of no length would have shown it. */
@@ -320,10 +323,34 @@ void
 vmt_tsp_noise_more(struct vmt_tspolicy *p)
 {
 
+	int g;
+
 	p->tp_r = tsp_cap(vmt_tsp_muldiv(p->tp_r, 4, 1));
-	p->tp_nb_e[0] = tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[0], 4, 1));
-	p->tp_nb_e[1] = tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[1], 4, 1));
+	for (g = 0; g < 2; g++) {
+		p->tp_nb_e[g] = tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[g], 4, 1));
+		p->tp_nb_ew[g] = vmt_tsp_muldiv(p->tp_nb_ew[g], 4, 1);
+		p->tp_nb_ww[g] = tsp_cap(vmt_tsp_muldiv(p->tp_nb_ww[g], 4, 1));
+	}
 	p->tp_rn = 0;
+}
+
+/*
+ * A group's noise per unit of a, at the asymmetry k known now: its
+ * measurements' mean of (e - k wd)^2, from their means of e^2, e wd and
+ * wd^2.  A k learnt late thus leaves no trace of the error it made
+ * before in the noise measured then.
+ */
+static int64_t
+tsp_group_var(const struct vmt_tspolicy *p, int g)
+{
+	int64_t kew, kkww, v;
+
+	kew = vmt_tsp_muldiv(p->tp_nb_ew[g], p->tp_asym, (int64_t)1 << 32);
+	kkww = vmt_tsp_muldiv(vmt_tsp_muldiv(p->tp_nb_ww[g], p->tp_asym,
+	    (int64_t)1 << 32), p->tp_asym, (int64_t)1 << 32);
+	v = vmt_tsp_add(vmt_tsp_sub(p->tp_nb_e[g], vmt_tsp_add(kew, kew)),
+	    kkww);
+	return v > 0 ? v : 0;
 }
 
 /*
@@ -337,9 +364,9 @@ tsp_intercept_se(const struct vmt_tspolicy *p)
 {
 	int64_t db = p->tp_nb_b[1] - p->tp_nb_b[0], s0, s1;
 
-	s0 = vmt_tsp_muldiv(p->tp_nb_e[0], (int64_t)vmt_tsp_isqrt(
+	s0 = vmt_tsp_muldiv(tsp_group_var(p, 0), (int64_t)vmt_tsp_isqrt(
 	    2 * C_ONE * C_ONE / p->tp_nb_n[0]), C_ONE);
-	s1 = vmt_tsp_muldiv(p->tp_nb_e[1], (int64_t)vmt_tsp_isqrt(
+	s1 = vmt_tsp_muldiv(tsp_group_var(p, 1), (int64_t)vmt_tsp_isqrt(
 	    2 * C_ONE * C_ONE / p->tp_nb_n[1]), C_ONE);
 	s0 = vmt_tsp_muldiv(s0, p->tp_nb_b[1], db);
 	s1 = vmt_tsp_muldiv(s1, p->tp_nb_b[0], db);
@@ -348,27 +375,100 @@ tsp_intercept_se(const struct vmt_tspolicy *p)
 }
 
 /*
- * One measurement of the noise: e2 has the variance a R + b c (a in
- * 1/C_ONE, b ns^2).  Kept per group (reads narrower or wider than
- * usual) as the variance per unit of a and the w^2 per unit of a; R and
- * c are the line through the two groups.
+ * R and c from the groups.  A line through them only where the widths
+ * differ enough that the most c could be (C_MAX) would tell in the
+ * noise.
  */
 static void
-tsp_noise_measure(struct vmt_tspolicy *p, int64_t e2, int64_t a, int64_t b)
+tsp_noise_fit(struct vmt_tspolicy *p)
 {
-	int64_t v, bb, lim, db, se;
+	int64_t db, se, d, c, e0, e1;
+	uint32_t n;
+
+	e0 = tsp_group_var(p, 0);
+	e1 = tsp_group_var(p, 1);
+	db = p->tp_nb_b[1] - p->tp_nb_b[0];
+	if (p->tp_nb_n[0] >= GROUP_MIN && p->tp_nb_n[1] >= GROUP_MIN &&
+	    db > e0 / 2 && db > R_MIN) {
+		p->tp_rc = vmt_tsp_muldiv(e1 - e0, RC_ONE, db);
+		if (p->tp_rc < 0)
+			p->tp_rc = 0;
+		if (p->tp_rc > C_MAX)
+			p->tp_rc = C_MAX;
+		p->tp_r = vmt_tsp_sub(e0,
+		    vmt_tsp_muldiv(p->tp_nb_b[0], p->tp_rc, RC_ONE));
+		/*
+		 * R is the line's value at no width, as uncertain as the
+		 * groups' means (se).  It is taken lower by se^2 / max(R,
+		 * se): R itself when well measured, nothing when it cannot
+		 * be told from none (even the narrow reads' noise is their
+		 * width's), so that a narrow read is never trusted less
+		 * than its bracket allows; and continuously between.  What
+		 * R gives up goes to c, so that the narrow group's noise,
+		 * which is measured, stays what it is.
+		 */
+		se = tsp_intercept_se(p);
+		d = vmt_tsp_muldiv(se, se, p->tp_r > se ? p->tp_r :
+		    (se > 0 ? se : 1));
+		if (d > p->tp_r - R_MIN)
+			d = p->tp_r - R_MIN;
+		if (d > 0 && p->tp_nb_b[0] > 0) {
+			c = vmt_tsp_add(p->tp_rc, vmt_tsp_muldiv(d, RC_ONE,
+			    p->tp_nb_b[0]));
+			if (c > C_MAX)
+				c = C_MAX;
+			p->tp_r = vmt_tsp_sub(p->tp_r, vmt_tsp_muldiv(
+			    c - p->tp_rc, p->tp_nb_b[0], RC_ONE));
+			p->tp_rc = c;
+		}
+	} else {
+		p->tp_rc = 0;
+		n = p->tp_nb_n[0] + p->tp_nb_n[1];
+		p->tp_r = n == 0 ? R_INIT : vmt_tsp_add(
+		    vmt_tsp_muldiv(e0, p->tp_nb_n[0], n),
+		    vmt_tsp_muldiv(e1, p->tp_nb_n[1], n));
+	}
+	if (p->tp_r < R_MIN)
+		p->tp_r = R_MIN;
+}
+
+/*
+ * One measurement of the noise: e has the variance a R + b c (a in
+ * 1/C_ONE, b ns^2) once k wd is taken out of it; ee, ew and ww are e^2,
+ * e wd and wd^2 (for an innovation, whose k is taken out already, ee
+ * alone).  Kept per group (reads narrower or wider than usual) as means
+ * per unit of a, with the w^2 per unit of a; R and c are the line
+ * through the two groups' noise (tsp_group_var).
+ */
+static void
+tsp_noise_measure(struct vmt_tspolicy *p, int64_t ee, int64_t ew,
+    int64_t ww, int64_t a, int64_t b)
+{
+	int64_t v, bb, lim, kew;
 	uint32_t n;
 	int g;
 
 	if (a <= 0)
 		return;
-	v = vmt_tsp_muldiv(e2, C_ONE, a);
+	ee = vmt_tsp_muldiv(ee, C_ONE, a);
+	ew = vmt_tsp_muldiv(ew, C_ONE, a);
+	ww = vmt_tsp_muldiv(ww, C_ONE, a);
 	bb = vmt_tsp_muldiv(b, C_ONE, a);
-	/* A read this far off says little about the normal noise. */
+	/*
+	 * A read this far off says little about the normal noise: it is
+	 * counted as one at the limit (e and wd scaled down alike).
+	 */
+	kew = vmt_tsp_muldiv(ew, p->tp_asym, (int64_t)1 << 32);
+	v = vmt_tsp_add(vmt_tsp_sub(ee, vmt_tsp_add(kew, kew)),
+	    vmt_tsp_muldiv(vmt_tsp_muldiv(ww, p->tp_asym, (int64_t)1 << 32),
+	    p->tp_asym, (int64_t)1 << 32));
 	lim = vmt_tsp_muldiv(vmt_tsp_add(p->tp_r, vmt_tsp_muldiv(bb, p->tp_rc,
-	    C_ONE)), 25, 1);
-	if (v > lim)
-		v = lim;
+	    RC_ONE)), 25, 1);
+	if (v > lim) {
+		ee = vmt_tsp_muldiv(ee, lim, v);
+		ew = vmt_tsp_muldiv(ew, lim, v);
+		ww = vmt_tsp_muldiv(ww, lim, v);
+	}
 	g = p->tp_nb_n[0] + p->tp_nb_n[1] > 0 &&
 	    bb > (p->tp_nb_b[0] + p->tp_nb_b[1]) / 2;
 	n = p->tp_nb_n[g] + R_PRIOR_N < R_MEM ? p->tp_nb_n[g] + R_PRIOR_N :
@@ -376,69 +476,26 @@ tsp_noise_measure(struct vmt_tspolicy *p, int64_t e2, int64_t a, int64_t b)
 	if (p->tp_nb_n[g] == 0)
 		p->tp_nb_b[g] = bb;
 	p->tp_nb_e[g] = vmt_tsp_add(p->tp_nb_e[g],
-	    vmt_tsp_sub(v, p->tp_nb_e[g]) / (int64_t)n);
+	    vmt_tsp_sub(ee, p->tp_nb_e[g]) / (int64_t)n);
+	p->tp_nb_ew[g] = vmt_tsp_add(p->tp_nb_ew[g],
+	    vmt_tsp_sub(ew, p->tp_nb_ew[g]) / (int64_t)n);
+	p->tp_nb_ww[g] = vmt_tsp_add(p->tp_nb_ww[g],
+	    vmt_tsp_sub(ww, p->tp_nb_ww[g]) / (int64_t)n);
 	p->tp_nb_b[g] += (bb - p->tp_nb_b[g]) / (int64_t)n;
 	if (p->tp_nb_n[g] < R_MEM)
 		p->tp_nb_n[g]++;
 	p->tp_rn++;
-
-	/*
-	 * A line through the groups only where the widths differ enough
-	 * that the most c could be (C_MAX) would tell in the noise.
-	 */
-	db = p->tp_nb_b[1] - p->tp_nb_b[0];
-	if (p->tp_nb_n[0] >= GROUP_MIN && p->tp_nb_n[1] >= GROUP_MIN &&
-	    db > p->tp_nb_e[0] / 2 && db > R_MIN) {
-		p->tp_rc = vmt_tsp_muldiv(p->tp_nb_e[1] - p->tp_nb_e[0], C_ONE,
-		    db);
-		if (p->tp_rc < 0)
-			p->tp_rc = 0;
-		if (p->tp_rc > C_MAX)
-			p->tp_rc = C_MAX;
-		p->tp_r = vmt_tsp_sub(p->tp_nb_e[0],
-		    vmt_tsp_muldiv(p->tp_nb_b[0], p->tp_rc, C_ONE));
-		/*
-		 * R is the line's value at no width, as uncertain as the
-		 * groups' means (se).  It is taken at R - se^2 / max(R, se):
-		 * R itself when well measured, nothing when it cannot be
-		 * told from none (even the narrow reads' noise is their
-		 * width's), and so that a narrow read is never trusted
-		 * less than its bracket allows; and continuously between.
-		 */
-		se = tsp_intercept_se(p);
-		p->tp_r = vmt_tsp_sub(p->tp_r, vmt_tsp_muldiv(se, se,
-		    p->tp_r > se ? p->tp_r : (se > 0 ? se : 1)));
-	} else {
-		p->tp_rc = 0;
-		n = p->tp_nb_n[0] + p->tp_nb_n[1];
-		p->tp_r = n == 0 ? R_INIT : vmt_tsp_add(
-		    vmt_tsp_muldiv(p->tp_nb_e[0], p->tp_nb_n[0], n),
-		    vmt_tsp_muldiv(p->tp_nb_e[1], p->tp_nb_n[1], n));
-	}
-	if (p->tp_r < R_MIN)
-		p->tp_r = R_MIN;
+	tsp_noise_fit(p);
 }
 
-/*
- * k from its sums: num / (ww + prior).  A k that moved the reads by
- * more than half their noise leaves the noise measured before it wrong
- * (it held the error k now takes out): the groups then forget faster.
- */
+/* k from its sums: num / (ww + prior). */
 static void
 tsp_asym_set(struct vmt_tspolicy *p)
 {
-	int64_t k;
 
-	k = vmt_tsp_clamp(vmt_tsp_muldiv(p->tp_asym_num, (int64_t)1 << 32,
-	    vmt_tsp_add(p->tp_asym_ww, ASYM_PRIOR * C_ONE)), ASYM_MAX);
-	if (vmt_tsp_abs(vmt_tsp_muldiv(k - p->tp_asym, p->tp_width_ns,
-	    (int64_t)1 << 32)) > (int64_t)vmt_tsp_isqrt((uint64_t)p->tp_r) / 2) {
-		if (p->tp_nb_n[0] > GROUP_MIN)
-			p->tp_nb_n[0] = GROUP_MIN;
-		if (p->tp_nb_n[1] > GROUP_MIN)
-			p->tp_nb_n[1] = GROUP_MIN;
-	}
-	p->tp_asym = k;
+	p->tp_asym = vmt_tsp_clamp(vmt_tsp_muldiv(p->tp_asym_num,
+	    (int64_t)1 << 32, vmt_tsp_add(p->tp_asym_ww, ASYM_PRIOR * C_ONE)),
+	    ASYM_MAX);
 }
 
 /*
@@ -479,7 +536,7 @@ tsp_noise_triple(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	if (p->tp_rn < ASYM_AFTER)
 		goto noise;
 	v = vmt_tsp_add(vmt_tsp_muldiv(p->tp_r, a, C_ONE),
-	    vmt_tsp_muldiv(b, p->tp_rc, C_ONE));
+	    vmt_tsp_muldiv(b, p->tp_rc, RC_ONE));
 	if (v < R_MIN)
 		v = R_MIN;
 	kw = vmt_tsp_muldiv(p->tp_asym, wd, (int64_t)1 << 32);
@@ -492,8 +549,8 @@ tsp_noise_triple(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	tsp_asym_set(p);
 noise:
 	/* The noise, of what is left when k is taken out. */
-	e = vmt_tsp_sub(e, vmt_tsp_muldiv(p->tp_asym, wd, (int64_t)1 << 32));
-	tsp_noise_measure(p, tsp_sq(e), a, b);
+	tsp_noise_measure(p, tsp_sq(e), vmt_tsp_muldiv(e, wd, 1), tsp_sq(wd),
+	    a, b);
 	return true;
 }
 
@@ -518,8 +575,8 @@ vmt_tsp_noise_read(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u,
 	if (tsp_noise_triple(p, z, w, u))
 		p->tp_r_stale = 0;
 	else if (++p->tp_r_stale > TRIPLE_STALE && c00 <= p->tp_r)
-		tsp_noise_measure(p, vmt_tsp_sub(tsp_sq(nu), c00), C_ONE,
-		    tsp_sq(w));
+		tsp_noise_measure(p, vmt_tsp_sub(tsp_sq(nu), c00), 0, 0,
+		    C_ONE, tsp_sq(w));
 	p->tp_hist_o[0] = p->tp_hist_o[1];
 	p->tp_hist_w[0] = p->tp_hist_w[1];
 	p->tp_hist_u[0] = p->tp_hist_u[1];
