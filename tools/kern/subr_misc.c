@@ -96,9 +96,25 @@ mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl)
 	mtx->mtx_host = kenvh_lock_create();
 	mtx->mtx_owner = 0;
 	mtx->mtx_ipl = ipl;
-	/* As in NetBSD: MUTEX_DEFAULT above IPL_VM is a spin mutex. */
-	mtx->mtx_spin = type == MUTEX_SPIN ||
-	    (type == MUTEX_DEFAULT && ipl > IPL_VM);
+	/*
+	 * As in NetBSD: MUTEX_DEFAULT and MUTEX_DRIVER are adaptive at
+	 * IPL_NONE and the soft interrupt levels, spin mutexes above.
+	 */
+	switch (type) {
+	case MUTEX_DEFAULT:
+	case MUTEX_DRIVER:
+		mtx->mtx_spin = !(ipl == IPL_NONE || ipl == IPL_SOFTCLOCK ||
+		    ipl == IPL_SOFTBIO || ipl == IPL_SOFTNET ||
+		    ipl == IPL_SOFTSERIAL);
+		break;
+	case MUTEX_ADAPTIVE:
+		KASSERT(ipl == IPL_NONE);
+		mtx->mtx_spin = false;
+		break;
+	default:
+		mtx->mtx_spin = true;
+		break;
+	}
 }
 
 void
@@ -188,6 +204,9 @@ kenv_privileged(void)
 	return kenv_cred.cr_privileged;
 }
 
+/* What harnesses name it by (kenv.h) is <sys/kauth.h>'s. */
+CTASSERT(KENV_KAUTH_SYSTEM_TIME == KAUTH_SYSTEM_TIME);
+
 void
 kenv_kauth_deny(int action, bool deny)
 {
@@ -206,8 +225,7 @@ kauth_authorize_system(kauth_cred_t cred, kauth_action_t action,
     enum kauth_system_req req, void *a1, void *a2, void *a3)
 {
 	(void)req; (void)a1; (void)a2; (void)a3;
-	if (action >= 0 && action < KENV_KAUTH_ACTIONS &&
-	    kenv_kauth_denied[action])
+	if (action < KENV_KAUTH_ACTIONS && kenv_kauth_denied[action])
 		return EPERM;
 	return cred != NULL && cred->cr_privileged ? 0 : EPERM;
 }
