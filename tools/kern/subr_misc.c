@@ -5,6 +5,7 @@
 
 #include <sys/param.h>
 #include <sys/systm.h>
+#include <sys/atomic.h>
 #include <sys/device.h>
 #include <sys/kauth.h>
 #include <sys/kmem.h>
@@ -117,10 +118,19 @@ mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl)
 	}
 }
 
+/*
+ * mtx_owner is read without the host lock (the recursion check,
+ * mutex_owned()): every access is a relaxed atomic one, so that those
+ * reads are no data race for ThreadSanitizer.  A thread only ever
+ * finds its own id there if it holds the lock.
+ */
+#define MTX_OWNER(mtx)		atomic_load_relaxed(&(mtx)->mtx_owner)
+#define MTX_SET_OWNER(mtx, o)	atomic_store_relaxed(&(mtx)->mtx_owner, (o))
+
 void
 mutex_destroy(kmutex_t *mtx)
 {
-	KASSERT(mtx->mtx_owner == 0);
+	KASSERT(MTX_OWNER(mtx) == 0);
 	kenvh_lock_destroy(mtx->mtx_host);
 	mtx->mtx_host = NULL;
 }
@@ -130,19 +140,19 @@ mutex_enter(kmutex_t *mtx)
 {
 	uintptr_t self = kenv_self();
 
-	KASSERT(mtx->mtx_owner != self);	/* no recursion */
+	KASSERT(MTX_OWNER(mtx) != self);	/* no recursion */
 	if (kenv_threaded)
 		kenvh_lock(mtx->mtx_host);
 	else
-		KASSERT(mtx->mtx_owner == 0);
-	mtx->mtx_owner = self;
+		KASSERT(MTX_OWNER(mtx) == 0);
+	MTX_SET_OWNER(mtx, self);
 }
 
 void
 mutex_exit(kmutex_t *mtx)
 {
-	KASSERT(mtx->mtx_owner == kenv_self());
-	mtx->mtx_owner = 0;
+	KASSERT(MTX_OWNER(mtx) == kenv_self());
+	MTX_SET_OWNER(mtx, 0);
 	if (kenv_threaded)
 		kenvh_unlock(mtx->mtx_host);
 }
@@ -151,16 +161,16 @@ int
 mutex_tryenter(kmutex_t *mtx)
 {
 	if (kenv_threaded ? !kenvh_trylock(mtx->mtx_host) :
-	    mtx->mtx_owner != 0)
+	    MTX_OWNER(mtx) != 0)
 		return 0;
-	mtx->mtx_owner = kenv_self();
+	MTX_SET_OWNER(mtx, kenv_self());
 	return 1;
 }
 
 int
 mutex_owned(const kmutex_t *mtx)
 {
-	return mtx->mtx_owner == kenv_self();
+	return MTX_OWNER(mtx) == kenv_self();
 }
 
 void
