@@ -496,6 +496,20 @@ tc_load_words(void *dst, const void *src, size_t len)
 		d[i] = atomic_load_acquire(&s[i]);
 }
 
+/*
+ * The same for a struct tc_clock, field by field: short copies the
+ * compiler unrolls and keeps in registers.
+ */
+static __inline void
+tc_load_clock(struct tc_clock *ck, const struct tc_clock *src)
+{
+
+	ck->tk_offset_count = atomic_load_acquire(&src->tk_offset_count);
+	ck->tk_fast = atomic_load_acquire(&src->tk_fast);
+	tc_load_words(&ck->tk_scale, &src->tk_scale, sizeof(ck->tk_scale));
+	tc_load_words(&ck->tk_offset, &src->tk_offset, sizeof(ck->tk_offset));
+}
+
 static __inline void
 tc_store_words(void *dst, const void *src, size_t len)
 {
@@ -605,7 +619,7 @@ tc_read(struct bintime *bt, struct bintime *boot)
 		tc = atomic_load_acquire(&th->th_counter);
 		/* Nothing else needs to live across the call. */
 		count = (*tc->tc_get_timecount)(tc);
-		tc_load_words(&ck, &th->th_clock, sizeof(ck));
+		tc_load_clock(&ck, &th->th_clock);
 		delta = (count - ck.tk_offset_count) & tc->tc_counter_mask;
 		if (__predict_false(delta > ck.tk_fast))
 			tc_load_words(&sl, &th->th_slew, sizeof(sl));
