@@ -69,8 +69,9 @@
  * Locking:
  *	[L]	timecounter_lock, a spin mutex at IPL_HIGH
  *	[G]	written under [L] while th_generation is 0, a word at a time
- *		with relaxed atomic stores; readers load the words the same
- *		way, lock-free, and retry if the generation changed
+ *		with relaxed atomic stores; readers load the words with
+ *		acquire loads, lock-free, and retry if the generation
+ *		changed
  *	[I]	immutable
  */
 
