@@ -201,7 +201,7 @@ op(struct input *in, int64_t *budget)
 	case 2:		/* tc_adjtime(): any value */
 		v = (int64_t)take(in, 8) >> (take(in, 1) % 64);
 		(void)tc_adjtime(&old, NULL);
-		e = tc_adjtime(NULL, &v);
+		e = kenv_host_errno(tc_adjtime(NULL, &v));
 		(void)tc_adjtime(&now, NULL);
 		if (v > ADJTIME_MAX_US || v < -ADJTIME_MAX_US) {
 			if (e != EINVAL || now != old)
@@ -212,7 +212,7 @@ op(struct input *in, int64_t *budget)
 	case 3:		/* tc_adjfreq(): any value */
 		v = (int64_t)take(in, 8) >> (take(in, 1) % 64);
 		(void)tc_adjfreq(&old, NULL);
-		e = tc_adjfreq(NULL, &v);
+		e = kenv_host_errno(tc_adjfreq(NULL, &v));
 		(void)tc_adjfreq(&now, NULL);
 		if (v > FREQ_MAX || v < -FREQ_MAX) {
 			if (e != EINVAL || now != old)

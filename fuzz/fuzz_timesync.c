@@ -160,7 +160,7 @@ int
 __wrap_tc_adjtime(int64_t *old, int64_t *new)
 {
 	if (new != NULL && refuse_adjtime)
-		return EINVAL;
+		return kenv_kernel_errno(EINVAL);
 	return __real_tc_adjtime(old, new);
 }
 
@@ -168,7 +168,7 @@ int
 __wrap_tc_adjfreq(int64_t *old, int64_t *new)
 {
 	if (new != NULL && refuse_adjfreq)
-		return EINVAL;
+		return kenv_kernel_errno(EINVAL);
 	return __real_tc_adjfreq(old, new);
 }
 

@@ -27,7 +27,9 @@
  * timehands from the current one and publishes it.  Readers never
  * lock: they copy what they need out of the timehands they found and
  * retry if its generation changed under them (0 means "being
- * rewritten") or if it stopped being the current one.  The ring is
+ * rewritten") or, those that read the counter, if it stopped being
+ * the current one.  The get*() readers copy only what the windup
+ * computed for them (th_microtime, th_nanotime, ...).  The ring is
  * static and its first timehands valid (generation 1, the dummy
  * counter) before inittimecounter(), so early printf can read uptime.
  *
@@ -67,8 +69,9 @@
  * Locking:
  *	[L]	timecounter_lock, a spin mutex at IPL_HIGH
  *	[G]	written under [L] while th_generation is 0, a word at a time
- *		with relaxed atomic stores; readers load the words the same
- *		way, lock-free, and retry if the generation changed
+ *		with relaxed atomic stores; readers load the words with
+ *		acquire loads, lock-free, and retry if the generation
+ *		changed
  *	[I]	immutable
  */
 
@@ -140,16 +143,22 @@ struct tc_slew {
 /* A window may deliver 1/TC_SLEW_MARGIN more than its share. */
 #define TC_SLEW_MARGIN	8
 
+/*
+ * What the readers load comes first, on the first cache line or two.
+ * The alignment is also what tc_hands_load() tells the compiler.
+ */
+#define TC_HANDS_ALIGN	64
+
 struct timehands {
+	volatile u_int		th_generation;	/* [G] 0 while rewritten */
 	struct timecounter	*th_counter;	/* [G] release/acquire */
 	struct tc_clock		th_clock;	/* [G] */
-	struct tc_slew		th_slew;	/* [G] */
 	struct bintime		th_boottime;	/* [G] realtime - uptime */
 	struct timeval		th_microtime;	/* [G] realtime at windup */
 	struct timespec		th_nanotime;	/* [G] realtime at windup */
-	volatile u_int		th_generation;	/* [G] 0 while rewritten */
+	struct tc_slew		th_slew;	/* [G] */
 	struct timehands	*th_next;	/* [I] the ring */
-};
+} __aligned(TC_HANDS_ALIGN);
 
 /* Words are copied with atomic loads and stores: sizes must fit. */
 CTASSERT(sizeof(struct tc_clock) % sizeof(u_long) == 0);
@@ -197,7 +206,7 @@ static struct timehands tc_hands[TC_NHANDS] = {
 };
 CTASSERT(TC_NHANDS == 10);
 
-/* Written under [L], read lock-free (tc_hands_enter()). */
+/* Written under [L], read lock-free (tc_hands_load()). */
 static struct timehands *volatile timehands = &tc_hands[0];
 
 struct timecounter *timecounter = &dummy_timecounter;	/* [L] chosen */
@@ -466,9 +475,16 @@ tc_slew_end(struct tc_slew *sl)
 
 /*
  * Copy len bytes (whole words) of timehands into a snapshot with
- * relaxed atomic loads: a copy racing a windup is a stale copy that
- * the generation check discards, never a data race.  Words, not wider
+ * atomic loads: a copy racing a windup is a stale copy that the
+ * generation check discards, never a data race.  Words, not wider
  * loads, because 32-bit platforms have no 64-bit atomic loads.
+ *
+ * The loads are acquire loads: each comes before the generation is
+ * loaded again (tc_hands_valid()), so a word the windup stored after
+ * it zeroed the generation is seen with that zero.  That is the
+ * ordering a membar_consumer() before the check would give, at no
+ * cost where loads are ordered anyway (x86: plain moves, where
+ * membar_consumer() is a locked instruction).
  */
 static __inline void
 tc_load_words(void *dst, const void *src, size_t len)
@@ -478,7 +494,21 @@ tc_load_words(void *dst, const void *src, size_t len)
 	size_t i;
 
 	for (i = 0; i < len / sizeof(u_long); i++)
-		d[i] = atomic_load_relaxed(&s[i]);
+		d[i] = atomic_load_acquire(&s[i]);
+}
+
+/*
+ * The same for a struct tc_clock, field by field: short copies the
+ * compiler unrolls and keeps in registers.
+ */
+static __inline void
+tc_load_clock(struct tc_clock *ck, const struct tc_clock *src)
+{
+
+	ck->tk_offset_count = atomic_load_acquire(&src->tk_offset_count);
+	ck->tk_fast = atomic_load_acquire(&src->tk_fast);
+	tc_load_words(&ck->tk_scale, &src->tk_scale, sizeof(ck->tk_scale));
+	tc_load_words(&ck->tk_offset, &src->tk_offset, sizeof(ck->tk_offset));
 }
 
 static __inline void
@@ -492,33 +522,71 @@ tc_store_words(void *dst, const void *src, size_t len)
 		atomic_store_relaxed(&d[i], s[i]);
 }
 
+/*
+ * The current timehands, for a lock-free reader.  The mask changes
+ * nothing (they are TC_HANDS_ALIGN-aligned) but tells the compiler
+ * that every word the reader loads is aligned, so that the alignment
+ * checks of atomic_load_*() (DIAGNOSTIC kernels) go at compile time.
+ */
+static __inline struct timehands *
+tc_hands_load(void)
+{
+
+	return (struct timehands *)((uintptr_t)atomic_load_consume(&timehands) &
+	    ~(uintptr_t)(TC_HANDS_ALIGN - 1));
+}
+
+/* The current timehands, and their generation. */
+static __inline struct timehands *
+tc_hands_begin(u_int *genp)
+{
+	struct timehands *th;
+
+	th = tc_hands_load();
+	*genp = atomic_load_acquire(&th->th_generation);
+	return th;
+}
+
+/* The same, once they are not being rewritten. */
 static __inline struct timehands *
 tc_hands_enter(u_int *genp)
 {
 	struct timehands *th;
 
-	for (;;) {
-		th = atomic_load_consume(&timehands);
-		*genp = atomic_load_acquire(&th->th_generation);
-		if (__predict_true(*genp != 0))
-			return th;
-	}
+	do {
+		th = tc_hands_begin(genp);
+	} while (__predict_false(*genp == 0));
+	return th;
 }
 
 /*
- * A read is good if the timehands were not rewritten under it and are
- * still the current ones.  The second condition is stricter than the
- * generation alone: a reader that loaded the timehands before a windup
- * and read the counter after it would extrapolate with the old scale
- * past the point where the new one took over, and, if the scale went
- * down, return a time later than the next reader's.
+ * A copy of precomputed fields (the get*() readers, which begin
+ * without waiting for a rewrite to end) is good if the timehands were
+ * not being rewritten and were not rewritten under it: it is then
+ * what they held when the reader found them current, a time the read
+ * may take as its own, as the next read finds these or later
+ * timehands.
+ */
+static __inline bool
+tc_hands_unchanged(const struct timehands *th, u_int gen)
+{
+
+	return __predict_true(gen != 0) &&
+	    atomic_load_relaxed(&th->th_generation) == gen;
+}
+
+/*
+ * A read of the counter is good if, besides, the timehands are still
+ * the current ones.  A reader that found them before a windup and read
+ * the counter after it would extrapolate with the old scale past the
+ * point where the new one took over, and, if the scale went down,
+ * return a time later than the next reader's.
  */
 static __inline bool
 tc_hands_valid(const struct timehands *th, u_int gen)
 {
 
-	membar_consumer();
-	return atomic_load_relaxed(&th->th_generation) == gen &&
+	return tc_hands_unchanged(th, gen) &&
 	    atomic_load_relaxed(&timehands) == th;
 }
 
@@ -529,7 +597,7 @@ tc_hands_valid(const struct timehands *th, u_int gen)
  * counters of.  An interrupt borrows the LWP and keeps the older
  * value.  No barrier here: tc_detach()'s cross call orders the store.
  */
-static void
+static __inline void
 tc_read(struct bintime *bt, struct bintime *boot)
 {
 	struct timehands *th;
@@ -537,7 +605,7 @@ tc_read(struct bintime *bt, struct bintime *boot)
 	struct tc_clock ck;
 	struct tc_slew sl;
 	lwp_t *l;
-	u_int gen, delta;
+	u_int gen, count, delta;
 	int lgen;
 
 	l = curlwp;
@@ -550,9 +618,10 @@ tc_read(struct bintime *bt, struct bintime *boot)
 	do {
 		th = tc_hands_enter(&gen);
 		tc = atomic_load_acquire(&th->th_counter);
-		tc_load_words(&ck, &th->th_clock, sizeof(ck));
-		delta = ((*tc->tc_get_timecount)(tc) - ck.tk_offset_count) &
-		    tc->tc_counter_mask;
+		/* Nothing else needs to live across the call. */
+		count = (*tc->tc_get_timecount)(tc);
+		tc_load_clock(&ck, &th->th_clock);
+		delta = (count - ck.tk_offset_count) & tc->tc_counter_mask;
 		if (__predict_false(delta > ck.tk_fast))
 			tc_load_words(&sl, &th->th_slew, sizeof(sl));
 		if (boot != NULL)
@@ -577,7 +646,7 @@ nanouptime(struct timespec *ts)
 {
 	struct bintime bt;
 
-	binuptime(&bt);
+	tc_read(&bt, NULL);
 	bintime2timespec(&bt, ts);
 }
 
@@ -586,7 +655,7 @@ microuptime(struct timeval *tv)
 {
 	struct bintime bt;
 
-	binuptime(&bt);
+	tc_read(&bt, NULL);
 	bintime2timeval(&bt, tv);
 }
 
@@ -602,32 +671,45 @@ bintime(struct bintime *bt)
 void
 nanotime(struct timespec *ts)
 {
-	struct bintime bt;
+	struct bintime bt, boot;
 
-	bintime(&bt);
+	tc_read(&bt, &boot);
+	bintime_add(&bt, &boot);
 	bintime2timespec(&bt, ts);
 }
 
 void
 microtime(struct timeval *tv)
 {
-	struct bintime bt;
+	struct bintime bt, boot;
 
-	bintime(&bt);
+	tc_read(&bt, &boot);
+	bintime_add(&bt, &boot);
 	bintime2timeval(&bt, tv);
 }
 
-/* The fast readers: what the last windup computed, no counter read. */
-void
-getbinuptime(struct bintime *bt)
+/*
+ * The fast readers: what the last windup computed, no counter read.
+ * Each copies its own precomputed field; the conversions are inlined,
+ * not a call of another reader.
+ */
+static __inline void
+tc_getbinuptime(struct bintime *bt)
 {
 	struct timehands *th;
 	u_int gen;
 
 	do {
-		th = tc_hands_enter(&gen);
+		th = tc_hands_begin(&gen);
 		tc_load_words(bt, &th->th_clock.tk_offset, sizeof(*bt));
-	} while (!tc_hands_valid(th, gen));
+	} while (!tc_hands_unchanged(th, gen));
+}
+
+void
+getbinuptime(struct bintime *bt)
+{
+
+	tc_getbinuptime(bt);
 }
 
 void
@@ -635,7 +717,7 @@ getnanouptime(struct timespec *ts)
 {
 	struct bintime bt;
 
-	getbinuptime(&bt);
+	tc_getbinuptime(&bt);
 	bintime2timespec(&bt, ts);
 }
 
@@ -644,7 +726,7 @@ getmicrouptime(struct timeval *tv)
 {
 	struct bintime bt;
 
-	getbinuptime(&bt);
+	tc_getbinuptime(&bt);
 	bintime2timeval(&bt, tv);
 }
 
@@ -656,10 +738,10 @@ getbintime(struct bintime *bt)
 	u_int gen;
 
 	do {
-		th = tc_hands_enter(&gen);
+		th = tc_hands_begin(&gen);
 		tc_load_words(bt, &th->th_clock.tk_offset, sizeof(*bt));
 		tc_load_words(&boot, &th->th_boottime, sizeof(boot));
-	} while (!tc_hands_valid(th, gen));
+	} while (!tc_hands_unchanged(th, gen));
 	bintime_add(bt, &boot);
 }
 
@@ -670,9 +752,9 @@ getnanotime(struct timespec *ts)
 	u_int gen;
 
 	do {
-		th = tc_hands_enter(&gen);
+		th = tc_hands_begin(&gen);
 		tc_load_words(ts, &th->th_nanotime, sizeof(*ts));
-	} while (!tc_hands_valid(th, gen));
+	} while (!tc_hands_unchanged(th, gen));
 }
 
 void
@@ -689,21 +771,28 @@ getmicrotime(struct timeval *tv)
 	u_int gen;
 
 	do {
-		th = tc_hands_enter(&gen);
+		th = tc_hands_begin(&gen);
 		tc_load_words(tv, &th->th_microtime, sizeof(*tv));
-	} while (!tc_hands_valid(th, gen));
+	} while (!tc_hands_unchanged(th, gen));
 }
 
-void
-getbinboottime(struct bintime *bt)
+static __inline void
+tc_getbinboottime(struct bintime *bt)
 {
 	struct timehands *th;
 	u_int gen;
 
 	do {
-		th = tc_hands_enter(&gen);
+		th = tc_hands_begin(&gen);
 		tc_load_words(bt, &th->th_boottime, sizeof(*bt));
-	} while (!tc_hands_valid(th, gen));
+	} while (!tc_hands_unchanged(th, gen));
+}
+
+void
+getbinboottime(struct bintime *bt)
+{
+
+	tc_getbinboottime(bt);
 }
 
 void
@@ -711,7 +800,7 @@ getnanoboottime(struct timespec *ts)
 {
 	struct bintime bt;
 
-	getbinboottime(&bt);
+	tc_getbinboottime(&bt);
 	bintime2timespec(&bt, ts);
 }
 
@@ -720,7 +809,7 @@ getmicroboottime(struct timeval *tv)
 {
 	struct bintime bt;
 
-	getbinboottime(&bt);
+	tc_getbinboottime(&bt);
 	bintime2timeval(&bt, tv);
 }
 

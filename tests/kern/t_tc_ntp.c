@@ -19,7 +19,6 @@
 
 #include "h_tc.h"
 
-#define KAUTH_SYSTEM_TIME	12	/* the environment's kauth action */
 
 static void
 set_adjtime(int64_t us)

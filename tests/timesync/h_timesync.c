@@ -305,7 +305,7 @@ __wrap_tc_adjtime(int64_t *old, int64_t *new)
 {
 	if (new != NULL && h_no_adjtime) {
 		h_adjtime_refused++;
-		return EINVAL;
+		return kenv_kernel_errno(EINVAL);
 	}
 	return __real_tc_adjtime(old, new);
 }
@@ -315,7 +315,7 @@ __wrap_tc_adjfreq(int64_t *old, int64_t *new)
 {
 	if (new != NULL && h_no_adjfreq) {
 		h_adjfreq_refused++;
-		return EINVAL;
+		return kenv_kernel_errno(EINVAL);
 	}
 	return __real_tc_adjfreq(old, new);
 }

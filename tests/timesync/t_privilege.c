@@ -18,7 +18,6 @@
 
 #include "h_timesync.h"
 
-#define KAUTH_SYSTEM_TIME	12	/* <sys/kauth.h> */
 
 static void
 boot(void)

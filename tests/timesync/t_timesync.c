@@ -390,7 +390,7 @@ ATF_TC_BODY(sysctl_validation, tc)
 	}
 
 	/* Privilege: the same rule as setting the time. */
-	kenv_kauth_deny(12 /* KAUTH_SYSTEM_TIME */, true);
+	kenv_kauth_deny(KAUTH_SYSTEM_TIME, true);
 	ATF_REQUIRE_EQ(kenv_sysctl_setint("machdep.vmt0.timesync.period", 20),
 	    EPERM);
 	ATF_REQUIRE_EQ(kenv_sysctl_setstr("machdep.vmt0.timesync.mode", "on"),
@@ -398,7 +398,7 @@ ATF_TC_BODY(sysctl_validation, tc)
 	ATF_REQUIRE_EQ(kenv_sysctl_setint(
 	    "machdep.vmt0.timesync.host_synctime", 0), EPERM);
 	ATF_REQUIRE_EQ(sysctl_i("machdep.vmt0.timesync.period"), 45);
-	kenv_kauth_deny(12, false);
+	kenv_kauth_deny(KAUTH_SYSTEM_TIME, false);
 	kenv_set_privileged(false);
 	ATF_REQUIRE_EQ(kenv_sysctl_setint(
 	    "machdep.vmt0.timesync.allow_backward", 1), EPERM);

@@ -24,7 +24,7 @@ h_vmt_attach_raw(int unit, int *errorp)
 
 	sc = kmem_zalloc(sizeof(*sc), KM_SLEEP);
 	sc->sc_dev = kenv_device_create("vmt", unit, sc);
-	*errorp = vmt_common_attach(sc);
+	*errorp = kenv_host_errno(vmt_common_attach(sc));
 	return sc;
 }
 
@@ -34,7 +34,7 @@ h_vmt_detach_raw(struct vmt_softc *sc)
 	int error;
 
 	if ((error = vmt_common_detach(sc)) != 0)
-		return error;
+		return kenv_host_errno(error);
 	kenv_device_destroy(sc->sc_dev);
 	kmem_free(sc, sizeof(*sc));
 	return 0;
@@ -70,7 +70,7 @@ h_sysctl_squat(const char *name)
 		error = sysctl_createv(&h_squat_log, 0, &machdep, NULL,
 		    CTLFLAG_IMMEDIATE, CTLTYPE_INT, name, NULL,
 		    h_sysctl_squatter, 1, NULL, 0, CTL_CREATE, CTL_EOL);
-	return error;
+	return kenv_host_errno(error);
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * Kernel side of the vmt(4) test harness (h_vmt_kern.c); callable from
- * the userland tests, which see struct vmt_softc as opaque.
+ * the userland tests, which see struct vmt_softc as opaque.  Error
+ * numbers are the host's (kenv_host_errno()).
  */
 #ifndef _H_VMT_KERN_H_
 #define _H_VMT_KERN_H_

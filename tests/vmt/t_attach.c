@@ -114,7 +114,7 @@ ATF_TC_BODY(get_hz_unsupported, tc)
 	vmthost_config_default(&cfg);
 	cfg.tsc_hz = 0;
 	(void)h_boot(&cfg);
-	ATF_CHECK_EQ(vmt_get_hz(&tsc, NULL), EOPNOTSUPP);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_get_hz(&tsc, NULL)), EOPNOTSUPP);
 }
 
 /*
@@ -187,7 +187,7 @@ ATF_TC_BODY(gui_options, tc)
 	vmthost_config_default(&cfg);
 	cfg.gui_options = false;
 	h = vmthost_create(&cfg);
-	ATF_CHECK_EQ(vmt_get_gui_options(&opt), EOPNOTSUPP);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_get_gui_options(&opt)), EOPNOTSUPP);
 }
 
 ATF_TC_WITHOUT_HEAD(stop_catchup_and_unknown);

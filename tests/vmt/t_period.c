@@ -116,9 +116,9 @@ ATF_TC_BODY(period_validation, tc)
 	ATF_CHECK_EQ(get(PERIOD), 60);
 	/* timesync.period never takes 0: off is clock_sync's business. */
 	ATF_CHECK_EQ(kenv_sysctl_setint(TSPER, 0), EINVAL);
-	kenv_kauth_deny(12 /* KAUTH_SYSTEM_TIME */, true);
+	kenv_kauth_deny(KAUTH_SYSTEM_TIME, true);
 	ATF_CHECK_EQ(kenv_sysctl_setint(PERIOD, 0), EPERM);
-	kenv_kauth_deny(12, false);
+	kenv_kauth_deny(KAUTH_SYSTEM_TIME, false);
 	ATF_CHECK_EQ(get(PERIOD), 60);
 	/* Setting timesync.period while off keeps it off. */
 	ATF_REQUIRE_EQ(kenv_sysctl_setint(PERIOD, 0), 0);

@@ -85,7 +85,7 @@ ATF_TC_BODY(detach_waits_for_press, tc)
 	ATF_REQUIRE(run_until_status(h, 1, 5 * H_S));
 	ATF_REQUIRE_EQ(kenv_taskq_pending(), 1);
 	closes = vmthost_stats(h)->closes;
-	ATF_CHECK_EQ(vmt_kenv_detach(sc), EBUSY);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_kenv_detach(sc)), EBUSY);
 	ATF_CHECK_EQ(vmthost_stats(h)->closes, closes);
 	ATF_CHECK_EQ(h_stat("tclo_commands"), 2);	/* reset, OS_Halt */
 	/* Still attached and polling. */

@@ -417,8 +417,8 @@ ATF_TC_BODY(rpci_call, tc)
 	    "ERROR Unknown or invalid option");
 
 	/* A stale old value: refused, with the host's reason. */
-	ATF_CHECK_EQ(vmt_rpci_call(sc, "vmx.set_option synctime 1 0", reply,
-	    sizeof(reply)), EIO);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_rpci_call(sc,
+	    "vmx.set_option synctime 1 0", reply, sizeof(reply))), EIO);
 	ATF_CHECK_STREQ(reply, "Old value mismatch");
 	ATF_CHECK_EQ(vmt_rpci_callf(sc, reply, sizeof(reply),
 	    "vmx.set_option synctime %d %d", 0, 1), 0);
@@ -426,8 +426,8 @@ ATF_TC_BODY(rpci_call, tc)
 
 	/* Replies that are neither "1 " nor "0 ", and truncation. */
 	vmthost_rpci_answer(h, "test.garbage", "yes");
-	ATF_CHECK_EQ(vmt_rpci_call(sc, "test.garbage", reply, sizeof(reply)),
-	    EPROTO);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_rpci_call(sc, "test.garbage", reply,
+	    sizeof(reply))), EPROTO);
 	ATF_CHECK_STREQ(reply, "yes");
 	vmthost_rpci_answer(h, "test.long", "1 0123456789");
 	ATF_CHECK_EQ(vmt_rpci_call(sc, "test.long", reply, 5), 0);
@@ -437,11 +437,12 @@ ATF_TC_BODY(rpci_call, tc)
 
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	ATF_CHECK_EQ(vmt_rpci_call(sc, big, NULL, 0), EMSGSIZE);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_rpci_call(sc, big, NULL, 0)),
+	    EMSGSIZE);
 	/* The host's power is off: cannot be used now. */
 	vmthost_set_poweroff(h, true);
-	ATF_CHECK_EQ(vmt_rpci_call(sc, "tools.set.version 1", reply,
-	    sizeof(reply)), EAGAIN);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_rpci_call(sc, "tools.set.version 1",
+	    reply, sizeof(reply))), EAGAIN);
 	vmthost_set_poweroff(h, false);
 	ATF_CHECK_EQ(vmt_rpci_call(sc, "tools.set.version 1", reply,
 	    sizeof(reply)), 0);

@@ -111,7 +111,8 @@ opt_synctime(struct vmt_softc *sc, void *arg, const char *name,
 	s->calls++;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	snprintf(s->value, sizeof(s->value), "%s", value);
-	return strcmp(value, "0") == 0 || strcmp(value, "1") == 0 ? 0 : EINVAL;
+	return strcmp(value, "0") == 0 || strcmp(value, "1") == 0 ? 0 :
+	    kenv_kernel_errno(EINVAL);
 }
 
 ATF_TC_WITHOUT_HEAD(set_option);
@@ -128,13 +129,14 @@ ATF_TC_BODY(set_option, tc)
 
 	ATF_REQUIRE_EQ(vmt_option_register(sc, "synctime", opt_synctime,
 	    &seen), 0);
-	ATF_CHECK_EQ(vmt_option_register(sc, "synctime", opt_synctime,
-	    &seen), EEXIST);
-	ATF_CHECK_EQ(vmt_option_register(sc, "", opt_synctime, &seen),
-	    EINVAL);
-	ATF_CHECK_EQ(vmt_option_register(sc, "two words", opt_synctime,
-	    &seen), EINVAL);
-	ATF_CHECK_EQ(vmt_option_register(sc, "x", NULL, &seen), EINVAL);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_option_register(sc, "synctime",
+	    opt_synctime, &seen)), EEXIST);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_option_register(sc, "",
+	    opt_synctime, &seen)), EINVAL);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_option_register(sc, "two words",
+	    opt_synctime, &seen)), EINVAL);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_option_register(sc, "x", NULL,
+	    &seen)), EINVAL);
 
 	ATF_CHECK_STREQ(h_cmd(h, "Set_Option synctime 1"), "OK ");
 	ATF_CHECK_EQ(seen.calls, 1);
@@ -183,8 +185,8 @@ ATF_TC_BODY(option_registry_full, tc)
 		ATF_REQUIRE_EQ(vmt_option_register(sc, name, opt_synctime,
 		    &seen), 0);
 	}
-	ATF_CHECK_EQ(vmt_option_register(sc, "one.more", opt_synctime,
-	    &seen), ENOSPC);
+	ATF_CHECK_EQ(kenv_host_errno(vmt_option_register(sc, "one.more",
+	    opt_synctime, &seen)), ENOSPC);
 	ATF_CHECK_STREQ(h_cmd(h, "Set_Option opt15 1"), "OK ");
 	ATF_CHECK_STREQ(seen.name, "opt15");
 }

@@ -48,7 +48,7 @@ kenv_pps_ioctl(struct kenv_pps *kp, unsigned long cmd, void *data)
 	mutex_spin_enter(&timecounter_lock);
 	error = pps_ioctl(cmd, data, &kp->kp_state);
 	mutex_spin_exit(&timecounter_lock);
-	return error;
+	return kenv_host_errno(error);
 }
 
 int

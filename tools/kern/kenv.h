@@ -10,6 +10,17 @@
  * Time here is "true time": int64_t nanoseconds since the environment
  * booted.  It moves only when the harness moves it; nothing waits on
  * the wall clock.
+ *
+ * Error numbers: the kernel side uses NetBSD's (<sys/errno.h>: EAGAIN
+ * is 35, EOPNOTSUPP 45, EPROTO 96 ...), the host side the C library's.
+ * Every kenv_* function below returns the host's, translated at the
+ * boundary.  A kernel function called directly (tc_adjtime(),
+ * tc_detach(), a driver's) returns the kernel's: pass it through
+ * kenv_host_errno() before comparing it with <errno.h>'s names, and
+ * pass what a host function returns into kernel code (a --wrap
+ * stand-in, a callback) through kenv_kernel_errno().  0 and the
+ * kernel-internal negative numbers (EPASSTHROUGH, -4) are the same on
+ * both sides.
  */
 #ifndef _KENV_H_
 #define _KENV_H_
@@ -23,6 +34,10 @@
 #include <time.h>
 #include <sys/time.h>
 #endif
+
+/* Kernel error number to the host's, and back. */
+int	kenv_host_errno(int);
+int	kenv_kernel_errno(int);
 
 /* Boot: hz (0 means 100), then the SYSCTL_SETUP functions run. */
 void	kenv_boot(int);
@@ -65,7 +80,7 @@ uint64_t kenv_hardclocks(void);
 void	kenv_set_threaded(bool);	/* hardclock() calls actually made */
 uint64_t kenv_ticks(void);		/* ticks elapsed, run or skipped */
 
-/* sysctl by dotted name, with the kernel's errno values. */
+/* sysctl by dotted name; host errno values. */
 int	kenv_sysctl(const char *, void *, size_t *, const void *, size_t);
 int	kenv_sysctl_getint(const char *, int64_t *);
 int	kenv_sysctl_setint(const char *, int64_t);
@@ -74,7 +89,11 @@ int	kenv_sysctl_setstr(const char *, const char *);
 void	kenv_set_privileged(bool);	/* default true */
 /* kpause(9) calls: how often kernel code waited (tc_detach()). */
 unsigned kenv_kpauses(void);
-/* Deny a kauth(9) system action even to the privileged caller. */
+/*
+ * Deny a kauth(9) system action (KAUTH_SYSTEM_*, NetBSD's numbers) even
+ * to the privileged caller.
+ */
+#define KENV_KAUTH_SYSTEM_TIME	14	/* <sys/kauth.h>'s KAUTH_SYSTEM_TIME */
 void	kenv_kauth_deny(int, bool);
 /* The process system calls run as (for adjtime1() and the like). */
 struct proc *kenv_curproc(void);
@@ -129,7 +148,7 @@ struct kenv_ppsinfo {
 };
 struct kenv_pps *kenv_pps_create(int);	/* PPS_CAPTURE* capabilities */
 void	kenv_pps_destroy(struct kenv_pps *);
-/* The ioctls, through pps_ioctl(); errno values (EPASSTHROUGH -4). */
+/* The ioctls, through pps_ioctl(); errno values (EPASSTHROUGH, -4). */
 int	kenv_pps_getcap(struct kenv_pps *, int *);
 int	kenv_pps_setparams(struct kenv_pps *, int, const struct timespec *,
 	    const struct timespec *);
@@ -143,6 +162,9 @@ void	kenv_pps_ref_edge(struct kenv_pps *, int, const struct timespec *,
 	    int);
 
 #ifndef _KERNEL
+/* The kauth(9) actions harnesses deny, as <sys/kauth.h>. */
+#define KAUTH_SYSTEM_TIME	KENV_KAUTH_SYSTEM_TIME
+
 /* RFC 2783 mode bits and pps_ref_event() modes, as <sys/timepps.h>. */
 #define PPS_CAPTUREASSERT	0x01
 #define PPS_CAPTURECLEAR	0x02
@@ -179,6 +201,7 @@ void	kenv_device_destroy(struct device *);
 /*
  * The kernel routines a harness calls directly.  struct timespec and
  * struct timeval are the C library's; the layouts are the kernel's.
+ * Their error numbers are the kernel's (kenv_host_errno()).
  */
 struct bintime {
 	time_t		sec;

@@ -224,7 +224,7 @@ kenv_counter_detach(int id)
 	int error;
 
 	if ((error = tc_detach(&kc->kc_tc)) != 0)
-		return error;
+		return kenv_host_errno(error);
 	kenv_counters[id] = NULL;
 	kmem_free(kc, sizeof(*kc));
 	return 0;

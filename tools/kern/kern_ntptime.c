@@ -321,7 +321,7 @@ kenv_ntp_adjtime(struct kenv_timex *tx)
 	if (tx->modes != 0 && (error = kauth_authorize_system(
 	    curlwp->l_cred, KAUTH_SYSTEM_TIME,
 	    KAUTH_REQ_SYSTEM_TIME_NTPADJTIME, NULL, NULL, NULL)) != 0)
-		return -error;
+		return -kenv_host_errno(error);
 	ntp_adjtime1((struct timex *)tx);
 	return ntp_timestatus();
 }

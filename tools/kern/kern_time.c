@@ -117,7 +117,7 @@ kenv_adjtime(const struct timeval *delta, struct timeval *olddelta)
 	if ((error = kauth_authorize_system(curlwp->l_cred,
 	    KAUTH_SYSTEM_TIME, KAUTH_REQ_SYSTEM_TIME_ADJTIME, NULL, NULL,
 	    NULL)) != 0)
-		return error;
+		return kenv_host_errno(error);
 	adjtime1(delta, olddelta, curproc);
 	return 0;
 }
@@ -125,7 +125,8 @@ kenv_adjtime(const struct timeval *delta, struct timeval *olddelta)
 int
 kenv_settime(const struct timespec *ts)
 {
-	return clock_settime1(curproc, CLOCK_REALTIME, ts, true);
+	return kenv_host_errno(clock_settime1(curproc, CLOCK_REALTIME, ts,
+	    true));
 }
 
 uint64_t

@@ -106,7 +106,7 @@ callout_stop(callout_t *c)
 }
 
 bool
-callout_halt(callout_t *c, struct kmutex *interlock)
+callout_halt(callout_t *c, void *interlock)
 {
 	/*
 	 * Handlers run to completion on the harness's thread, so a halt

@@ -363,8 +363,12 @@ sysctl_resolve(const char *dotted, struct sysctlnode **nodep, int *path,
 	return 0;
 }
 
-int
-kenv_sysctl(const char *dotted, void *oldp, size_t *oldlenp,
+/*
+ * The harness's sysctl(3): the kernel's error numbers here, the host's
+ * from the kenv_sysctl*() entry points below.
+ */
+static int
+sysctl_dotted(const char *dotted, void *oldp, size_t *oldlenp,
     const void *newp, size_t newlen)
 {
 	struct sysctlnode *node;
@@ -400,7 +404,15 @@ sysctl_leaf_type(const char *dotted, int *typep)
 }
 
 int
-kenv_sysctl_getint(const char *dotted, int64_t *v)
+kenv_sysctl(const char *dotted, void *oldp, size_t *oldlenp,
+    const void *newp, size_t newlen)
+{
+	return kenv_host_errno(sysctl_dotted(dotted, oldp, oldlenp, newp,
+	    newlen));
+}
+
+static int
+sysctl_getint(const char *dotted, int64_t *v)
 {
 	union { int i; u_quad_t q; bool b; } u;
 	size_t len = sizeof(u);
@@ -409,7 +421,7 @@ kenv_sysctl_getint(const char *dotted, int64_t *v)
 	if ((error = sysctl_leaf_type(dotted, &type)) != 0)
 		return error;
 	memset(&u, 0, sizeof(u));
-	if ((error = kenv_sysctl(dotted, &u, &len, NULL, 0)) != 0)
+	if ((error = sysctl_dotted(dotted, &u, &len, NULL, 0)) != 0)
 		return error;
 	switch (type) {
 	case CTLTYPE_INT:
@@ -427,7 +439,13 @@ kenv_sysctl_getint(const char *dotted, int64_t *v)
 }
 
 int
-kenv_sysctl_setint(const char *dotted, int64_t v)
+kenv_sysctl_getint(const char *dotted, int64_t *v)
+{
+	return kenv_host_errno(sysctl_getint(dotted, v));
+}
+
+static int
+sysctl_setint(const char *dotted, int64_t v)
 {
 	int type, error, i;
 	u_quad_t q;
@@ -440,28 +458,35 @@ kenv_sysctl_setint(const char *dotted, int64_t v)
 		if (v < INT32_MIN || v > INT32_MAX)
 			return EINVAL;
 		i = (int)v;
-		return kenv_sysctl(dotted, NULL, NULL, &i, sizeof(i));
+		return sysctl_dotted(dotted, NULL, NULL, &i, sizeof(i));
 	case CTLTYPE_QUAD:
 		q = (u_quad_t)v;
-		return kenv_sysctl(dotted, NULL, NULL, &q, sizeof(q));
+		return sysctl_dotted(dotted, NULL, NULL, &q, sizeof(q));
 	case CTLTYPE_BOOL:
 		if (v != 0 && v != 1)
 			return EINVAL;
 		b = v != 0;
-		return kenv_sysctl(dotted, NULL, NULL, &b, sizeof(b));
+		return sysctl_dotted(dotted, NULL, NULL, &b, sizeof(b));
 	default:
 		return EINVAL;
 	}
 }
 
 int
+kenv_sysctl_setint(const char *dotted, int64_t v)
+{
+	return kenv_host_errno(sysctl_setint(dotted, v));
+}
+
+int
 kenv_sysctl_getstr(const char *dotted, char *buf, size_t len)
 {
-	return kenv_sysctl(dotted, buf, &len, NULL, 0);
+	return kenv_host_errno(sysctl_dotted(dotted, buf, &len, NULL, 0));
 }
 
 int
 kenv_sysctl_setstr(const char *dotted, const char *s)
 {
-	return kenv_sysctl(dotted, NULL, NULL, s, strlen(s) + 1);
+	return kenv_host_errno(sysctl_dotted(dotted, NULL, NULL, s,
+	    strlen(s) + 1));
 }

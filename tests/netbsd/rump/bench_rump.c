@@ -48,9 +48,18 @@ main(int argc, char **argv)
 		const char *name;
 		int what;
 	} readers[] = {
-		{ "nanotime", RUMPTEST_BENCH_NANOTIME },
 		{ "binuptime", RUMPTEST_BENCH_BINUPTIME },
+		{ "nanouptime", RUMPTEST_BENCH_NANOUPTIME },
+		{ "microuptime", RUMPTEST_BENCH_MICROUPTIME },
+		{ "bintime", RUMPTEST_BENCH_BINTIME },
+		{ "nanotime", RUMPTEST_BENCH_NANOTIME },
+		{ "microtime", RUMPTEST_BENCH_MICROTIME },
+		{ "getbinuptime", RUMPTEST_BENCH_GETBINUPTIME },
+		{ "getnanouptime", RUMPTEST_BENCH_GETNANOUPTIME },
+		{ "getmicrouptime", RUMPTEST_BENCH_GETMICROUPTIME },
+		{ "getbintime", RUMPTEST_BENCH_GETBINTIME },
 		{ "getnanotime", RUMPTEST_BENCH_GETNANOTIME },
+		{ "getmicrotime", RUMPTEST_BENCH_GETMICROTIME },
 	};
 	uint64_t n = 2000000;
 	int rounds = 7, tc = RUMPTEST_TC_TSC, c;

@@ -484,15 +484,20 @@ ntpd(bool on, int sign)
 static void
 disc_boot(void)
 {
-	int error;
+	int error, i;
 
 	boot(true);
 	if ((error = h_sysctl_setint("machdep.vmt0.timesync.period", 1)) != 0 ||
 	    (error = h_sysctl_setint(DISC "hold", HOLD_S)) != 0)
 		h_fail("sysctl -w: error %d", error);
-	h_sleep(3 * H_S);
+	/*
+	 * Only the starting point: how fast vmt gets there is other
+	 * cases' business, and a sanitizer run is several times slower.
+	 */
+	for (i = 0; i < 30 && llabs(offset_now()) > H_MS; i++)
+		h_sleep(1 * H_S);
 	if (llabs(offset_now()) > H_MS)
-		h_fail("not synchronized after 3 s: %+.3f ms",
+		h_fail("not synchronized after %d s: %+.3f ms", i,
 		    (double)offset_now() / H_MS);
 	if (sysctl_int("machdep.vmt0.timesync.stats.enabled") != 1 ||
 	    sysctl_int(DISC "present") != 0)

@@ -94,10 +94,19 @@ struct rumptest_timex {
 #define RUMPTEST_TC_HOSTMONO	1	/* host CLOCK_MONOTONIC, 1 GHz */
 #define RUMPTEST_TC_TSC		2	/* x86 TSC, calibrated */
 
-/* What rumptest_bench() calls in its loop. */
+/* What rumptest_bench() calls in its loop: each reader of timevar.h. */
 #define RUMPTEST_BENCH_NANOTIME		1
 #define RUMPTEST_BENCH_BINUPTIME	2
 #define RUMPTEST_BENCH_GETNANOTIME	3
+#define RUMPTEST_BENCH_NANOUPTIME	4
+#define RUMPTEST_BENCH_MICROUPTIME	5
+#define RUMPTEST_BENCH_BINTIME		6
+#define RUMPTEST_BENCH_MICROTIME	7
+#define RUMPTEST_BENCH_GETBINUPTIME	8
+#define RUMPTEST_BENCH_GETNANOUPTIME	9
+#define RUMPTEST_BENCH_GETMICROUPTIME	10
+#define RUMPTEST_BENCH_GETBINTIME	11
+#define RUMPTEST_BENCH_GETMICROTIME	12
 
 void	rumptest_abi(struct rumptest_abi *);
 /*

@@ -198,33 +198,59 @@ rumptest_ntp_adjtime(struct rumptest_timex *rt)
 	return ntp_timestatus();
 }
 
+/* n calls of reader into a struct of the given type, using field. */
+#define BENCH_LOOP(reader, type, field) do {				\
+	type v_;							\
+									\
+	for (i = 0; i < n; i++) {					\
+		reader(&v_);						\
+		sink += (uint64_t)v_.field;				\
+	}								\
+} while (/* CONSTCOND */0)
+
 int64_t
 rumptest_bench(int what, uint64_t n)
 {
-	struct timespec ts;
-	struct bintime bt;
 	int64_t t0, t1;
 	uint64_t i, sink = 0;
 
 	t0 = host_mono_ns();
 	switch (what) {
 	case RUMPTEST_BENCH_NANOTIME:
-		for (i = 0; i < n; i++) {
-			nanotime(&ts);
-			sink += (uint64_t)ts.tv_nsec;
-		}
+		BENCH_LOOP(nanotime, struct timespec, tv_nsec);
 		break;
 	case RUMPTEST_BENCH_BINUPTIME:
-		for (i = 0; i < n; i++) {
-			binuptime(&bt);
-			sink += bt.frac;
-		}
+		BENCH_LOOP(binuptime, struct bintime, frac);
 		break;
 	case RUMPTEST_BENCH_GETNANOTIME:
-		for (i = 0; i < n; i++) {
-			getnanotime(&ts);
-			sink += (uint64_t)ts.tv_nsec;
-		}
+		BENCH_LOOP(getnanotime, struct timespec, tv_nsec);
+		break;
+	case RUMPTEST_BENCH_NANOUPTIME:
+		BENCH_LOOP(nanouptime, struct timespec, tv_nsec);
+		break;
+	case RUMPTEST_BENCH_MICROUPTIME:
+		BENCH_LOOP(microuptime, struct timeval, tv_usec);
+		break;
+	case RUMPTEST_BENCH_BINTIME:
+		BENCH_LOOP(bintime, struct bintime, frac);
+		break;
+	case RUMPTEST_BENCH_MICROTIME:
+		BENCH_LOOP(microtime, struct timeval, tv_usec);
+		break;
+	case RUMPTEST_BENCH_GETBINUPTIME:
+		BENCH_LOOP(getbinuptime, struct bintime, frac);
+		break;
+	case RUMPTEST_BENCH_GETNANOUPTIME:
+		BENCH_LOOP(getnanouptime, struct timespec, tv_nsec);
+		break;
+	case RUMPTEST_BENCH_GETMICROUPTIME:
+		BENCH_LOOP(getmicrouptime, struct timeval, tv_usec);
+		break;
+	case RUMPTEST_BENCH_GETBINTIME:
+		BENCH_LOOP(getbintime, struct bintime, frac);
+		break;
+	case RUMPTEST_BENCH_GETMICROTIME:
+		BENCH_LOOP(getmicrotime, struct timeval, tv_usec);
 		break;
 	default:
 		return -1;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kenv_errnos.h"
 #include "kenv_host.h"
 
 void *
@@ -168,4 +169,35 @@ void
 kenvh_yield(void)
 {
 	sched_yield();
+}
+
+/* The C library's numbers, in the order of KENV_ERRNOS. */
+#define KENVH_ERRNO(e)	e,
+static const int kenvh_errnos[] = { KENV_ERRNOS(KENVH_ERRNO) };
+#undef KENVH_ERRNO
+
+unsigned
+kenvh_errno_count(void)
+{
+	return sizeof(kenvh_errnos) / sizeof(kenvh_errnos[0]);
+}
+
+int
+kenvh_errno(unsigned i)
+{
+	if (i >= kenvh_errno_count())
+		kenvh_abort();
+	return kenvh_errnos[i];
+}
+
+/* The first entry wins: Linux's ENOTSUP is its EOPNOTSUPP. */
+int
+kenvh_errno_index(int e)
+{
+	unsigned i;
+
+	for (i = 0; i < kenvh_errno_count(); i++)
+		if (kenvh_errnos[i] == e)
+			return (int)i;
+	return -1;
 }

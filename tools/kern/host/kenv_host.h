@@ -21,5 +21,13 @@ void		kenvh_thread_exit_hook(void (*)(void *), void *);
 /* A barrier on every thread of the process, as a cross call is. */
 void		kenvh_membarrier(void);
 void		kenvh_yield(void);
+/*
+ * Error numbers by their index in KENV_ERRNOS (kenv_errnos.h): the C
+ * library's number of entry i, and the index of a C library number
+ * (-1 if it has none).
+ */
+unsigned	kenvh_errno_count(void);
+int		kenvh_errno(unsigned);
+int		kenvh_errno_index(int);
 
 #endif /* _KENV_HOST_H_ */

@@ -7,8 +7,6 @@
 
 #include <sys/types.h>
 
-struct kmutex;
-
 typedef struct callout {
 	void		(*c_func)(void *);	/* handler */
 	void		*c_arg;			/* its argument */
@@ -31,7 +29,7 @@ void	callout_setfunc(callout_t *, void (*)(void *), void *);
 void	callout_reset(callout_t *, int, void (*)(void *), void *);
 void	callout_schedule(callout_t *, int);
 bool	callout_stop(callout_t *);
-bool	callout_halt(callout_t *, struct kmutex *);
+bool	callout_halt(callout_t *, void *);	/* a kmutex_t * */
 bool	callout_pending(callout_t *);
 bool	callout_expired(callout_t *);
 bool	callout_active(callout_t *);

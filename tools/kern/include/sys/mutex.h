@@ -11,10 +11,11 @@
 #include <sys/intr.h>
 
 typedef enum kmutex_type_t {
-	MUTEX_DEFAULT = 0,
-	MUTEX_SPIN = 1,
-	MUTEX_ADAPTIVE = 2,
-	MUTEX_DRIVER = 0
+	MUTEX_SPIN = 0,		/* a spin mutex, at any IPL */
+	MUTEX_ADAPTIVE = 1,	/* at IPL_NONE only */
+	MUTEX_DEFAULT = 2,	/* adaptive or spin, by IPL */
+	MUTEX_DRIVER = 3,	/* as MUTEX_DEFAULT */
+	MUTEX_NODEBUG = 4	/* a spin mutex */
 } kmutex_type_t;
 
 typedef struct kmutex {
