@@ -327,11 +327,16 @@ void	vmt_tsp_noise_more(struct vmt_tspolicy *);
 void	vmt_tsp_noise_read(struct vmt_tspolicy *, int64_t, int64_t, int64_t,
 	    int64_t, int64_t, int64_t);
 
+/* The bound of the filter's variances and gains. */
+#define VMT_TSP_P_CAP		((int64_t)1 << 62)
+
 int64_t	vmt_tsp_abs(int64_t);
 int64_t	vmt_tsp_add(int64_t, int64_t);
 int64_t	vmt_tsp_sub(int64_t, int64_t);
 int64_t	vmt_tsp_clamp(int64_t, int64_t);
 int64_t	vmt_tsp_muldiv(int64_t, int64_t, int64_t);
+int64_t	vmt_tsp_cap(int64_t);
+int64_t	vmt_tsp_sq(int64_t);
 uint64_t vmt_tsp_isqrt(uint64_t);
 
 #endif /* _DEV_VMT_VMT_TSPOLICY_H_ */

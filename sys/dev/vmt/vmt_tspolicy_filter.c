@@ -73,7 +73,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define NS_PER_S		1000000000LL
 #define I64_MAX			((int64_t)0x7fffffffffffffffLL)
 
-#define P_CAP			((int64_t)1 << 62)
+#define P_CAP			VMT_TSP_P_CAP
 #define P01_SHIFT		10
 #define P11_SHIFT		20
 #define FREQ_UNIT_NS		((int64_t)NS_PER_S << 32) /* ns * ppb<<32 */
@@ -111,24 +111,6 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define FAST_MS			2000U
 
 static void	tsp_phase_start(struct vmt_tspolicy *, int64_t, int64_t);
-
-static int64_t
-tsp_cap(int64_t v)
-{
-
-	if (v > P_CAP)
-		return P_CAP;
-	if (v < -P_CAP)
-		return -P_CAP;
-	return v;
-}
-
-static int64_t
-tsp_sq(int64_t v)
-{
-
-	return vmt_tsp_muldiv(v, v, 1);
-}
 
 /* --- state -------------------------------------------------------- */
 
@@ -195,7 +177,7 @@ vmt_tsp_filter_discontinuity(struct vmt_tspolicy *p, int64_t zc, int64_t w,
 	vmt_tsp_filter_restart(p);
 	tsp_phase_start(p, zc, u);
 	p->tp_p00 = vmt_tsp_noise_var(p, w);
-	p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11, JUMP_FREQ_VAR));
+	p->tp_p11 = vmt_tsp_cap(vmt_tsp_add(p->tp_p11, JUMP_FREQ_VAR));
 }
 
 /* The clock was stepped by st ns after the estimate was made. */
@@ -245,14 +227,14 @@ tsp_cov_predict(const struct vmt_tspolicy *p, int64_t d, struct tsp_cov *c)
 	    NS_PER_S << P01_SHIFT);
 	t2 = vmt_tsp_muldiv(p11d, d, NS_PER_S << P11_SHIFT);
 	t3 = vmt_tsp_muldiv(qdd, d, (3 * NS_PER_S) << P11_SHIFT);
-	c->c00 = tsp_cap(vmt_tsp_add(vmt_tsp_add(c->c00, t1),
+	c->c00 = vmt_tsp_cap(vmt_tsp_add(vmt_tsp_add(c->c00, t1),
 	    vmt_tsp_add(t2, t3)));
 	if (c->c00 < 1)
 		c->c00 = 1;
-	c->c01 = tsp_cap(vmt_tsp_add(c->c01, vmt_tsp_add(
+	c->c01 = vmt_tsp_cap(vmt_tsp_add(c->c01, vmt_tsp_add(
 	    p11d / ((int64_t)1 << (P11_SHIFT - P01_SHIFT)),
 	    qdd / ((int64_t)2 << (P11_SHIFT - P01_SHIFT)))));
-	c->c11 = tsp_cap(vmt_tsp_add(c->c11, qd));
+	c->c11 = vmt_tsp_cap(vmt_tsp_add(c->c11, qd));
 }
 
 /* Keep the covariance a covariance: |c01| <= sqrt(c00 c11). */
@@ -346,10 +328,10 @@ tsp_track_run(struct vmt_tspolicy *p, int64_t nu, int64_t sd, int64_t u,
 	df = vmt_tsp_muldiv(2 * vmt_tsp_clamp(nu, I64_MAX / 4),
 	    NS_PER_S << P01_SHIFT, since);		/* ppb << 10 */
 	/* A change the frequency's uncertainty did not allow for: q too. */
-	if (tsp_sq(df) > vmt_tsp_muldiv(c->c11, 4, 1))
+	if (vmt_tsp_sq(df) > vmt_tsp_muldiv(c->c11, 4, 1))
 		p->tp_q = p->tp_q > Q_MAX / 2 ? Q_MAX : 2 * p->tp_q;
-	c->c11 = tsp_cap(vmt_tsp_add(c->c11, tsp_sq(df)));
-	c->c00 = tsp_cap(vmt_tsp_add(c->c00, tsp_sq(nu)));
+	c->c11 = vmt_tsp_cap(vmt_tsp_add(c->c11, vmt_tsp_sq(df)));
+	c->c00 = vmt_tsp_cap(vmt_tsp_add(c->c00, vmt_tsp_sq(nu)));
 	p->tp_run_len = 0;
 }
 
@@ -440,12 +422,12 @@ tsp_jump(struct vmt_tspolicy *p, int64_t zc, int64_t r, int64_t u, int how,
 	du = u - p->tp_sus_up_ns[1];
 	if (du < NS_PER_MS)
 		du = NS_PER_MS;
-	pm = tsp_cap(vmt_tsp_muldiv(vmt_tsp_muldiv(vmt_tsp_noise_var(p, 0),
+	pm = vmt_tsp_cap(vmt_tsp_muldiv(vmt_tsp_muldiv(vmt_tsp_noise_var(p, 0),
 	    (2 * NS_PER_S) << P11_SHIFT, du), NS_PER_S, du));
 	if (how == TSP_TURN) {
 		p->tp_freq_est = vmt_tsp_clamp(vmt_tsp_add(p->tp_freq_est, dy),
 		    FREQ_EST_MAX);
-		p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11,
+		p->tp_p11 = vmt_tsp_cap(vmt_tsp_add(p->tp_p11,
 		    vmt_tsp_add(pm, pm)));
 	} else {
 		slope = vmt_tsp_muldiv(vmt_tsp_sub(r, p->tp_sus_resid_ns[1]),
@@ -454,7 +436,7 @@ tsp_jump(struct vmt_tspolicy *p, int64_t zc, int64_t r, int64_t u, int how,
 		    vmt_tsp_add(JUMP_FREQ_VAR, pm));
 		p->tp_freq_est = vmt_tsp_clamp(vmt_tsp_add(p->tp_freq_est,
 		    vmt_tsp_muldiv(slope, k, BLK_ONE)), FREQ_EST_MAX);
-		p->tp_p11 = tsp_cap(vmt_tsp_add(p->tp_p11,
+		p->tp_p11 = vmt_tsp_cap(vmt_tsp_add(p->tp_p11,
 		    vmt_tsp_muldiv(JUMP_FREQ_VAR, pm,
 		    vmt_tsp_add(JUMP_FREQ_VAR, pm))));
 	}

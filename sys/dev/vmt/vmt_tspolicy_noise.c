@@ -69,7 +69,7 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define I64_MAX			((int64_t)0x7fffffffffffffffLL)
 #define I64_MIN			(-I64_MAX - 1)
 #define U64_MAX			((uint64_t)0xffffffffffffffffULL)
-#define P_CAP			((int64_t)1 << 62)
+#define P_CAP			VMT_TSP_P_CAP
 
 /* The prior: reads good to 20 us; none better than the us they have. */
 #define R_INIT			(20000LL * 20000)
@@ -226,8 +226,9 @@ vmt_tsp_isqrt(uint64_t v)
 	return x;
 }
 
-static int64_t
-tsp_cap(int64_t v)
+/* v within +-P_CAP, the bound of the filter's variances. */
+int64_t
+vmt_tsp_cap(int64_t v)
 {
 
 	if (v > P_CAP)
@@ -237,8 +238,9 @@ tsp_cap(int64_t v)
 	return v;
 }
 
-static int64_t
-tsp_sq(int64_t v)
+/* v * v, saturating. */
+int64_t
+vmt_tsp_sq(int64_t v)
 {
 
 	return vmt_tsp_muldiv(v, v, 1);
@@ -281,8 +283,8 @@ vmt_tsp_noise_var(const struct vmt_tspolicy *p, int64_t w)
 
 	if (p->tp_rc == 0)
 		return p->tp_r;
-	return tsp_cap(vmt_tsp_add(p->tp_r,
-	    vmt_tsp_muldiv(tsp_sq(w), p->tp_rc, RC_ONE)));
+	return vmt_tsp_cap(vmt_tsp_add(p->tp_r,
+	    vmt_tsp_muldiv(vmt_tsp_sq(w), p->tp_rc, RC_ONE)));
 }
 
 /* The read's offset as a call of no length would have shown it. */
@@ -325,11 +327,11 @@ vmt_tsp_noise_more(struct vmt_tspolicy *p)
 
 	int g;
 
-	p->tp_r = tsp_cap(vmt_tsp_muldiv(p->tp_r, 4, 1));
+	p->tp_r = vmt_tsp_cap(vmt_tsp_muldiv(p->tp_r, 4, 1));
 	for (g = 0; g < 2; g++) {
-		p->tp_nb_e[g] = tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[g], 4, 1));
+		p->tp_nb_e[g] = vmt_tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[g], 4, 1));
 		p->tp_nb_ew[g] = vmt_tsp_muldiv(p->tp_nb_ew[g], 4, 1);
-		p->tp_nb_ww[g] = tsp_cap(vmt_tsp_muldiv(p->tp_nb_ww[g], 4, 1));
+		p->tp_nb_ww[g] = vmt_tsp_cap(vmt_tsp_muldiv(p->tp_nb_ww[g], 4, 1));
 	}
 	p->tp_rn = 0;
 }
@@ -370,8 +372,8 @@ tsp_intercept_se(const struct vmt_tspolicy *p)
 	    2 * C_ONE * C_ONE / p->tp_nb_n[1]), C_ONE);
 	s0 = vmt_tsp_muldiv(s0, p->tp_nb_b[1], db);
 	s1 = vmt_tsp_muldiv(s1, p->tp_nb_b[0], db);
-	return (int64_t)vmt_tsp_isqrt((uint64_t)vmt_tsp_add(tsp_sq(s0),
-	    tsp_sq(s1)));
+	return (int64_t)vmt_tsp_isqrt((uint64_t)vmt_tsp_add(vmt_tsp_sq(s0),
+	    vmt_tsp_sq(s1)));
 }
 
 /*
@@ -522,9 +524,9 @@ tsp_noise_triple(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	wd = vmt_tsp_sub(w1, vmt_tsp_add(vmt_tsp_muldiv(w0, wa, C_ONE),
 	    vmt_tsp_muldiv(w, wb, C_ONE)));
 	a = C_ONE + wa * wa / C_ONE + wb * wb / C_ONE;
-	b = vmt_tsp_add(tsp_sq(w1), vmt_tsp_add(
-	    vmt_tsp_muldiv(tsp_sq(w0), wa * wa / C_ONE, C_ONE),
-	    vmt_tsp_muldiv(tsp_sq(w), wb * wb / C_ONE, C_ONE)));
+	b = vmt_tsp_add(vmt_tsp_sq(w1), vmt_tsp_add(
+	    vmt_tsp_muldiv(vmt_tsp_sq(w0), wa * wa / C_ONE, C_ONE),
+	    vmt_tsp_muldiv(vmt_tsp_sq(w), wb * wb / C_ONE, C_ONE)));
 
 	/*
 	 * k: e against wd, weighed by the triple's variance v, once the
@@ -544,12 +546,12 @@ tsp_noise_triple(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	ec = vmt_tsp_add(kw, vmt_tsp_clamp(vmt_tsp_sub(e, kw), lim));
 	p->tp_asym_num = vmt_tsp_add(p->tp_asym_num - p->tp_asym_num /
 	    ASYM_MEM, vmt_tsp_muldiv(vmt_tsp_muldiv(ec, wd, 1), C_ONE, v));
-	p->tp_asym_ww = tsp_cap(vmt_tsp_add(p->tp_asym_ww - p->tp_asym_ww /
-	    ASYM_MEM, vmt_tsp_muldiv(tsp_sq(wd), C_ONE, v)));
+	p->tp_asym_ww = vmt_tsp_cap(vmt_tsp_add(p->tp_asym_ww - p->tp_asym_ww /
+	    ASYM_MEM, vmt_tsp_muldiv(vmt_tsp_sq(wd), C_ONE, v)));
 	tsp_asym_set(p);
 noise:
 	/* The noise, of what is left when k is taken out. */
-	tsp_noise_measure(p, tsp_sq(e), vmt_tsp_muldiv(e, wd, 1), tsp_sq(wd),
+	tsp_noise_measure(p, vmt_tsp_sq(e), vmt_tsp_muldiv(e, wd, 1), vmt_tsp_sq(wd),
 	    a, b);
 	return true;
 }
@@ -575,8 +577,8 @@ vmt_tsp_noise_read(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u,
 	if (tsp_noise_triple(p, z, w, u))
 		p->tp_r_stale = 0;
 	else if (++p->tp_r_stale > TRIPLE_STALE && c00 <= p->tp_r)
-		tsp_noise_measure(p, vmt_tsp_sub(tsp_sq(nu), c00), 0, 0,
-		    C_ONE, tsp_sq(w));
+		tsp_noise_measure(p, vmt_tsp_sub(vmt_tsp_sq(nu), c00), 0, 0,
+		    C_ONE, vmt_tsp_sq(w));
 	p->tp_hist_o[0] = p->tp_hist_o[1];
 	p->tp_hist_w[0] = p->tp_hist_w[1];
 	p->tp_hist_u[0] = p->tp_hist_u[1];
