@@ -57,29 +57,29 @@
  */
 #define VMT_BACKDOOR_ASM(insn)						\
 	"leaq	-128(%%rsp), %%rsp\n\t"	/* step over the red zone */	\
-	"pushq	%%rbp\n\t"							\
-	"pushq	%%rbx\n\t"							\
+	"pushq	%%rbp\n\t"						\
+	"pushq	%%rbx\n\t"						\
 	"pushq	%%rax\n\t"		/* the frame address */		\
-	"movl	48(%%rax), %%ebp\n\t"						\
-	"movq	40(%%rax), %%rdi\n\t"						\
-	"movq	32(%%rax), %%rsi\n\t"						\
-	"movl	24(%%rax), %%edx\n\t"						\
-	"movl	16(%%rax), %%ecx\n\t"						\
-	"movl	8(%%rax), %%ebx\n\t"						\
-	"movl	0(%%rax), %%eax\n\t"						\
+	"movl	48(%%rax), %%ebp\n\t"					\
+	"movq	40(%%rax), %%rdi\n\t"					\
+	"movq	32(%%rax), %%rsi\n\t"					\
+	"movl	24(%%rax), %%edx\n\t"					\
+	"movl	16(%%rax), %%ecx\n\t"					\
+	"movl	8(%%rax), %%ebx\n\t"					\
+	"movl	0(%%rax), %%eax\n\t"					\
 	insn "\n\t"							\
 	"pushq	%%rax\n\t"		/* the result in eax */		\
 	"movq	8(%%rsp), %%rax\n\t"	/* the frame address again */	\
-	"movq	%%rbp, 48(%%rax)\n\t"						\
-	"movq	%%rdi, 40(%%rax)\n\t"						\
-	"movq	%%rsi, 32(%%rax)\n\t"						\
-	"movq	%%rdx, 24(%%rax)\n\t"						\
-	"movq	%%rcx, 16(%%rax)\n\t"						\
-	"movq	%%rbx, 8(%%rax)\n\t"						\
-	"popq	0(%%rax)\n\t"							\
-	"popq	%%rax\n\t"							\
-	"popq	%%rbx\n\t"							\
-	"popq	%%rbp\n\t"							\
+	"movq	%%rbp, 48(%%rax)\n\t"					\
+	"movq	%%rdi, 40(%%rax)\n\t"					\
+	"movq	%%rsi, 32(%%rax)\n\t"					\
+	"movq	%%rdx, 24(%%rax)\n\t"					\
+	"movq	%%rcx, 16(%%rax)\n\t"					\
+	"movq	%%rbx, 8(%%rax)\n\t"					\
+	"popq	0(%%rax)\n\t"						\
+	"popq	%%rax\n\t"						\
+	"popq	%%rbx\n\t"						\
+	"popq	%%rbp\n\t"						\
 	"leaq	128(%%rsp), %%rsp"
 
 #define VMT_BACKDOOR_CLOBBERS	"rcx", "rdx", "rsi", "rdi", "cc", "memory"
@@ -92,28 +92,28 @@
  * .quad sees what the hypervisor returned and nothing else.
  */
 #define VMT_BACKDOOR_ASM(insn)						\
-	"pushl	%%ebp\n\t"							\
-	"pushl	%%ebx\n\t"							\
+	"pushl	%%ebp\n\t"						\
+	"pushl	%%ebx\n\t"						\
 	"pushl	%%eax\n\t"		/* the frame address */		\
-	"movl	48(%%eax), %%ebp\n\t"						\
-	"movl	40(%%eax), %%edi\n\t"						\
-	"movl	32(%%eax), %%esi\n\t"						\
-	"movl	24(%%eax), %%edx\n\t"						\
-	"movl	16(%%eax), %%ecx\n\t"						\
-	"movl	8(%%eax), %%ebx\n\t"						\
-	"movl	0(%%eax), %%eax\n\t"						\
+	"movl	48(%%eax), %%ebp\n\t"					\
+	"movl	40(%%eax), %%edi\n\t"					\
+	"movl	32(%%eax), %%esi\n\t"					\
+	"movl	24(%%eax), %%edx\n\t"					\
+	"movl	16(%%eax), %%ecx\n\t"					\
+	"movl	8(%%eax), %%ebx\n\t"					\
+	"movl	0(%%eax), %%eax\n\t"					\
 	insn "\n\t"							\
 	"pushl	%%eax\n\t"		/* the result in eax */		\
 	"movl	4(%%esp), %%eax\n\t"	/* the frame address again */	\
-	"movl	%%ebp, 48(%%eax)\n\t"						\
-	"movl	%%edi, 40(%%eax)\n\t"						\
-	"movl	%%esi, 32(%%eax)\n\t"						\
-	"movl	%%edx, 24(%%eax)\n\t"						\
-	"movl	%%ecx, 16(%%eax)\n\t"						\
-	"movl	%%ebx, 8(%%eax)\n\t"						\
-	"popl	0(%%eax)\n\t"							\
-	"popl	%%eax\n\t"							\
-	"popl	%%ebx\n\t"							\
+	"movl	%%ebp, 48(%%eax)\n\t"					\
+	"movl	%%edi, 40(%%eax)\n\t"					\
+	"movl	%%esi, 32(%%eax)\n\t"					\
+	"movl	%%edx, 24(%%eax)\n\t"					\
+	"movl	%%ecx, 16(%%eax)\n\t"					\
+	"movl	%%ebx, 8(%%eax)\n\t"					\
+	"popl	0(%%eax)\n\t"						\
+	"popl	%%eax\n\t"						\
+	"popl	%%ebx\n\t"						\
 	"popl	%%ebp"
 
 #define VMT_BACKDOOR_CLOBBERS	"ecx", "edx", "esi", "edi", "cc", "memory"
