@@ -36,6 +36,11 @@
  * for the duration of one instruction.
  */
 
+#include <sys/cdefs.h>
+#ifdef _KERNEL		/* vmtrace(8) builds it in userland too */
+__KERNEL_RCSID(0, "$NetBSD$");
+#endif
+
 #include <dev/vmt/vmt_backdoor.h>
 
 #if !defined(__x86_64__) && !defined(__i386__)
