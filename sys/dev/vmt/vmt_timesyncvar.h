@@ -109,21 +109,21 @@ extern const char *const vmt_ts_tools_sysctl_names[VMT_TS_NTOOLS];
 
 
 struct vmt_timesync_stats {
-	uint64_t	st_samples;		/* host reads used */
-	uint64_t	st_rejected;		/* host reads not believed */
-	uint64_t	st_slews;		/* tc_adjtime() calls */
-	uint64_t	st_steps_fwd;		/* forward tc_setclock() */
-	uint64_t	st_steps_back;		/* backward tc_setclock() */
-	uint64_t	st_resume_msg;		/* OS_Resume, Time_Synchronize */
-	uint64_t	st_startup;		/* the host's startup option */
-	uint64_t	st_resume_cpt;		/* checkpoint, reset */
-	uint64_t	st_resume_disc;		/* confirmed host/uptime jump */
-	uint64_t	st_unconfirmed;		/* host reads held to confirm */
-	uint64_t	st_refused;		/* adjustments the kernel refused */
-	uint64_t	st_no_time;		/* host reads not answered */
-	uint64_t	st_pclk_reads;		/* host reads by PRECISIONCLOCK */
-	int64_t		st_offset_ns;		/* last offset, guest - host */
-	int64_t		st_last_sync;		/* realtime s of last action */
+	uint64_t	st_samples;	/* host reads used */
+	uint64_t	st_rejected;	/* host reads not believed */
+	uint64_t	st_slews;	/* tc_adjtime() calls */
+	uint64_t	st_steps_fwd;	/* forward tc_setclock() */
+	uint64_t	st_steps_back;	/* backward tc_setclock() */
+	uint64_t	st_resume_msg;	/* OS_Resume, Time_Synchronize */
+	uint64_t	st_startup;	/* the host's startup option */
+	uint64_t	st_resume_cpt;	/* checkpoint, reset */
+	uint64_t	st_resume_disc;	/* confirmed host/uptime jump */
+	uint64_t	st_unconfirmed;	/* host reads held to confirm */
+	uint64_t	st_refused;	/* adjustments the kernel refused */
+	uint64_t	st_no_time;	/* host reads not answered */
+	uint64_t	st_pclk_reads;	/* host reads by PRECISIONCLOCK */
+	int64_t		st_offset_ns;	/* last offset, guest - host */
+	int64_t		st_last_sync;	/* realtime s of last action */
 };
 
 /*
@@ -152,7 +152,8 @@ struct vmt_ts_ntpview {
 struct vmt_ts_disc {
 	bool		di_present;	/* a sign within di_hold_s */
 	bool		di_logged;	/* this episode's reason is logged */
-	u_int		di_seen;	/* signs of this (or the last) episode */
+	u_int		di_seen;	/* signs of this
+					 * (or the last) episode */
 	time_t		di_since;	/* realtime s of its first sign */
 	time_t		di_last;	/* realtime s of its latest sign */
 	time_t		di_last_uptime;	/* uptime s of its latest sign */
@@ -184,12 +185,14 @@ struct vmt_timesync {
 	enum vmt_ts_pclk	ts_pclk;	/* [t] the host answers it */
 	bool			ts_pclk_was_on;	/* [t] it answered once */
 	time_t			ts_pclk_probe_up; /* [t] uptime s, last probe */
-	uint32_t		ts_pclk_maxlag_us; /* [t] last maxTimeLag read */
+	uint32_t		ts_pclk_maxlag_us; /* [t] last
+						    * maxTimeLag read */
 	int			ts_step_ms;	/* [t] step threshold, ms */
 	int			ts_allow_back;	/* [t] 0 or 1 */
 	int			ts_period_s;	/* [t] sampling period */
 	bool			ts_periodic;	/* [t] clock_sync.period != 0 */
-	bool			ts_confirming;	/* [t] callout confirms a read */
+	bool			ts_confirming;	/* [t] callout
+						 * confirms a read */
 	callout_t		ts_watch;	/* [t] reads after OS_Suspend */
 	int64_t			ts_watch_until;	/* [t] uptime it stops, ns */
 	int			ts_tools_opt[VMT_TS_NTOOLS]; /* [t] stored */
@@ -203,17 +206,21 @@ struct vmt_timesync {
 	bool			ts_cand_valid;	/* [t] ts_cand_* hold */
 	bool			ts_cand_insane;	/* [t] years off the anchor */
 	uint32_t		ts_cand_reads;	/* [t] reads agreeing so far */
-	int64_t			ts_cand_epoch;	/* [t] host - uptime, last read */
+	int64_t			ts_cand_epoch;	/* [t] host - uptime,
+						 * last read */
 	int64_t			ts_cand_jump_ns; /* [t] off the anchor by */
 	int64_t			ts_cand_first_up; /* [t] uptime, first read */
 	int64_t			ts_cand_last_up; /* [t] uptime, last read */
-	int64_t			ts_cand_lag_ns;	/* [t] interrupt lag, last read */
-	bool			ts_cand_fast;	/* [t] corroborated: confirm fast */
+	int64_t			ts_cand_lag_ns;	/* [t] interrupt lag,
+						 * last read */
+	bool			ts_cand_fast;	/* [t] corroborated:
+						 * confirm fast */
 	/* A message that the VM stopped: OS_Suspend, OS_Resume, reset, CPT. */
 	bool			ts_stop_valid;	/* [t] ts_stop_up holds */
 	int64_t			ts_stop_up;	/* [t] uptime it came at, ns */
 	bool			ts_long_slew;	/* [t] a long slew announced */
-	struct timeval		ts_log_last;	/* [t] ratecheck(9): host times */
+	struct timeval		ts_log_last;	/* [t] ratecheck(9):
+						 * host times */
 	struct timeval		ts_refuse_log;	/* [t] ratecheck(9): refusals */
 	struct vmt_timesync_stats ts_st;	/* [t] statistics */
 	struct vmt_ts_disc	ts_disc;	/* [t] userland discipline */

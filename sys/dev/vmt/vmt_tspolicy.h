@@ -97,8 +97,8 @@ struct vmt_tsp_config {
 	bool	 tc_allow_backward;	/* periodic backward steps allowed */
 	int64_t	 tc_step_ns;		/* step threshold, ns */
 	uint32_t tc_period_s;		/* longest sampling period, s */
-	uint32_t tc_maxlag_us;		/* host maxTimeLag, us; a forward
-					 * gap below it is slewed, not stepped */
+	uint32_t tc_maxlag_us;		/* host maxTimeLag, us; a forward gap
+					 * below it is slewed, not stepped */
 };
 
 /*
@@ -217,7 +217,8 @@ struct vmt_tspolicy {
 	int64_t	 tp_ph_est_ns;		/* filtered offset at tp_last_up_ns */
 	int64_t	 tp_last_up_ns;		/* uptime of last accepted sample */
 	int64_t	 tp_freq_est;		/* oscillator error (drift rate of the
-					 * offset with no correction), ppb<<32 */
+					 * offset with no correction),
+					 * ppb<<32 */
 	int64_t	 tp_freq_base_ns;	/* uptime span behind tp_freq_est,
 					 * ns; 0 = nothing learnt */
 	int64_t	 tp_p00;		/* var(offset), ns^2 */

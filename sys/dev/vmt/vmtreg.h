@@ -26,19 +26,26 @@
 #define _DEV_VMT_VMTREG_H_
 
 /* Backdoor access. */
-#define VM_MAGIC		0x564D5868U	/* "VMXh" in EAX, echoed on success */
-#define VM_PORT_CMD		0x5658		/* low-bandwidth port: inl %dx */
-#define VM_PORT_RPC		0x5659		/* high-bandwidth port: rep outsb/insb */
-#define VM_BACKDOOR_FAIL	0xFFFFFFFFU	/* EAX of an unsupported command */
+#define VM_MAGIC		0x564D5868U	/* "VMXh" in EAX,
+						 * echoed on success */
+#define VM_PORT_CMD		0x5658		/* low-bandwidth port:
+						 * inl %dx */
+#define VM_PORT_RPC		0x5659		/* high-bandwidth port:
+						 * rep outsb/insb */
+#define VM_BACKDOOR_FAIL	0xFFFFFFFFU	/* EAX of
+						 * an unsupported command */
 
 /* Backdoor commands, in CX[15:0]. */
-#define VM_CMD_GET_VERSION	10	/* EBX = magic if present, ECX = VMX type */
+#define VM_CMD_GET_VERSION	10	/* EBX = magic if present,
+					 * ECX = VMX type */
 #define VM_CMD_GET_GUI_OPTIONS	13	/* EAX = VM_GUI_* bitmask */
 #define VM_CMD_GET_TIME		23	/* EAX = seconds (32-bit), deprecated */
 #define VM_CMD_STOP_CATCHUP	24	/* drop queued timer interrupts */
-#define VM_CMD_RPC		30	/* message channel, subcommand in CX[31:16] */
+#define VM_CMD_RPC		30	/* message channel,
+					 * subcommand in CX[31:16] */
 #define VM_CMD_GET_HZ		45	/* EBX:EAX = TSC Hz, ECX = bus Hz */
-#define VM_CMD_GET_TIME_FULL	46	/* ESI:EDX s, EBX us, ECX maxTimeLag us */
+#define VM_CMD_GET_TIME_FULL	46	/* ESI:EDX s, EBX us,
+					 * ECX maxTimeLag us */
 #define VM_CMD_GET_TIME_FULL_LAG 55	/* as above, EDI = interrupt lag us */
 #define VM_CMD_GET_VCPU_INFO	68	/* EAX = vCPU feature bits */
 #define VM_CMD_PRECISIONCLOCK	97	/* precision clock, subcommand in
@@ -62,18 +69,22 @@
 #define VCPUINFO_VCPU_RESERVED	0x80000000U	/* the answer means nothing */
 
 /* Message subcommands, in CX[31:16] of VM_CMD_RPC. */
-#define VM_RPC_OPEN		0	/* EBX = protocol | VM_RPC_FLAG_COOKIE */
-#define VM_RPC_SET_LENGTH	1	/* EBX = length of the message to send */
+#define VM_RPC_OPEN		0	/* EBX = protocol |
+					 * VM_RPC_FLAG_COOKIE */
+#define VM_RPC_SET_LENGTH	1	/* EBX = length of the
+					 * message to send */
 #define VM_RPC_SET_DATA		2	/* EBX = next 4 bytes of the message */
 #define VM_RPC_GET_LENGTH	3	/* EBX = length of the pending reply */
 #define VM_RPC_GET_DATA		4	/* EBX = next 4 bytes of the reply */
-#define VM_RPC_GET_END		5	/* acknowledge the reply (status step) */
+#define VM_RPC_GET_END		5	/* acknowledge the reply
+					 * (status step) */
 #define VM_RPC_CLOSE		6	/* release the channel */
 
 /* Protocols for VM_RPC_OPEN. */
 #define VM_RPC_OPEN_RPCI	0x49435052U	/* "RPCI": guest to host */
 #define VM_RPC_OPEN_TCLO	0x4F4C4354U	/* "TCLO": host to guest */
-#define VM_RPC_FLAG_COOKIE	0x80000000U	/* channel is cookie-protected */
+#define VM_RPC_FLAG_COOKIE	0x80000000U	/* channel is
+						 * cookie-protected */
 
 /*
  * Message status, in the high half of ECX (low-bandwidth) or of EBX
@@ -105,23 +116,27 @@
 #define VM_TCLO_OK		"OK "			/* TCLO success */
 #define VM_TCLO_ERROR		"ERROR "		/* TCLO failure */
 #define VM_TCLO_UNKNOWN_CMD	"ERROR Unknown command"	/* no such command */
-#define VM_TCLO_UNKNOWN_OPTION	"ERROR Unknown or invalid option" /* Set_Option */
+/* Set_Option */
+#define VM_TCLO_UNKNOWN_OPTION	"ERROR Unknown or invalid option"
 
 /* TCLO commands, host to guest. */
 #define VM_TCLO_RESET		"reset"			/* host (re)connected */
 #define VM_TCLO_PING		"ping"			/* liveness check */
 #define VM_TCLO_CAPREG		"Capabilities_Register"	/* announce caps */
 #define VM_TCLO_POWERON		"OS_PowerOn"		/* VM powered on */
-#define VM_TCLO_HALT		"OS_Halt"		/* shut the guest down */
+#define VM_TCLO_HALT		"OS_Halt"		/* shut the
+							 * guest down */
 #define VM_TCLO_REBOOT		"OS_Reboot"		/* reboot the guest */
-#define VM_TCLO_SUSPEND		"OS_Suspend"		/* VM about to suspend */
+#define VM_TCLO_SUSPEND		"OS_Suspend"		/* VM about
+							 * to suspend */
 #define VM_TCLO_RESUME		"OS_Resume"		/* VM resumed */
 #define VM_TCLO_SET_OPTION	"Set_Option"		/* <name> <value> */
 #define VM_TCLO_TIME_SYNC	"Time_Synchronize"	/* <0|1>: sync now */
 
 /* RPCI requests, guest to host. */
 #define VM_RPCI_CAP_STATECHANGE	"tools.capability.statechange "	/* OS_* ok */
-#define VM_RPCI_UNIFIED_LOOP	"vmx.capability.unified_loop toolbox" /* one loop */
+/* one loop */
+#define VM_RPCI_UNIFIED_LOOP	"vmx.capability.unified_loop toolbox"
 #define VM_RPCI_SET_VERSION	"tools.set.version"	/* <version> */
 #define VM_RPCI_STATECHANGE	"tools.os.statechange.status" /* <ok> <id> */
 #define VM_RPCI_SET_OPTION	"vmx.set_option"	/* <name> <old> <new> */

@@ -103,13 +103,15 @@ enum vmt_event {
 };
 
 /* Set_Option registry; handler returns 0 (answer "OK ") or an errno. */
-typedef int (*vmt_option_fn)(struct vmt_softc *, void *, const char *name, const char *value);
+typedef int (*vmt_option_fn)(struct vmt_softc *, void *, const char *name,
+    const char *value);
 /*
  * Returns 0, EEXIST if the name is taken, ENOSPC if the registry is
  * full, EINVAL if the name is empty, too long or not a single printable
  * word.
  */
-int	vmt_option_register(struct vmt_softc *, const char *name, vmt_option_fn, void *);
+int	vmt_option_register(struct vmt_softc *, const char *name,
+	    vmt_option_fn, void *);
 void	vmt_option_unregister(struct vmt_softc *, const char *name);
 
 /*
@@ -121,18 +123,23 @@ void	vmt_option_unregister(struct vmt_softc *, const char *name);
  * Checkpoints seen during vmt_rpci_call() are reported from the TCLO
  * callout shortly after, never from inside the call.
  */
-typedef void (*vmt_event_fn)(struct vmt_softc *, void *, enum vmt_event, int arg);
+typedef void (*vmt_event_fn)(struct vmt_softc *, void *, enum vmt_event,
+    int arg);
 void	vmt_event_listen(struct vmt_softc *, vmt_event_fn, void *);
 
 /*
- * RPCI request/response (e.g. "vmx.set_option synctime 0 1"); reply without the "1 "/"0 " prefix in buf; returns 0 if the host answered "1 ", EIO if "0 " (reply holds the reason), EAGAIN if the channel cannot be used now.
+ * RPCI request/response (e.g. "vmx.set_option synctime 0 1"); reply
+ * without the "1 "/"0 " prefix in buf; returns 0 if the host answered
+ * "1 ", EIO if "0 " (reply holds the reason), EAGAIN if the channel
+ * cannot be used now.
  * Also: EPROTO if the answer starts with neither (reply holds it
  * whole), EMSGSIZE if msg is longer than VMT_RPC_MAXLEN.  After EAGAIN
  * the request may or may not have reached the host.  reply may be NULL
  * when replylen is 0; it is always NUL-terminated otherwise, truncated
  * if need be.  Takes sc_lock; sleeps on nothing.
  */
-int	vmt_rpci_call(struct vmt_softc *, const char *msg, char *reply, size_t replylen);
+int	vmt_rpci_call(struct vmt_softc *, const char *msg, char *reply,
+	    size_t replylen);
 /* vmt_rpci_call() with printf(9)-style formatting of the request. */
 int	vmt_rpci_callf(struct vmt_softc *, char *reply, size_t replylen,
 	    const char *fmt, ...) __attribute__((__format__(__printf__, 4, 5)));
@@ -186,7 +193,8 @@ struct vmt_softc {
 	u_int			sc_attached;	/* [I] VMT_ATT_* */
 	kmutex_t		sc_lock;	/* see above */
 	bool			sc_dying;	/* [L] detach has begun */
-	bool			sc_suspended;	/* [L] pmf suspend or shutdown */
+	bool			sc_suspended;	/* [L] pmf suspend
+						 * or shutdown */
 	bool			sc_resumed;	/* [L] pmf resume to report */
 
 	/* sysctl: machdep.<xname> and beneath; modules add to both. */
