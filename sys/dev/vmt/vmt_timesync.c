@@ -101,7 +101,9 @@ CTASSERT(VMT_TIMESYNC_STEP_MS >= VMT_TSP_STEP_MIN_NS / 1000000 &&
 #define VMT_TS_LONG_SLEW_S	3600
 
 const char *const vmt_ts_mode_names[VMT_TS_NMODES] = { "host", "on", "off" };
-const char *const vmt_ts_source_names[VMT_TS_NSOURCES] = { "none", "push", "read", "write" };
+const char *const vmt_ts_source_names[VMT_TS_NSOURCES] = {
+	"none", "push", "read", "write"
+};
 const char *const vmt_ts_tools_options[VMT_TS_NTOOLS] = {
 	VMT_TS_TOOLS_PREFIX "slewCorrection",
 	VMT_TS_TOOLS_PREFIX "percentCorrection",

@@ -239,8 +239,8 @@ vmt_ts_gtf_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 		return EINVAL;
 	}
 	/* The host truncates to the us: the middle of it is unbiased. */
-	rd->rd_host_ns = ht.ht_sec * NS_PER_S + (int64_t)ht.ht_usec * NS_PER_US +
-	    NS_PER_US / 2;
+	rd->rd_host_ns = ht.ht_sec * NS_PER_S +
+	    (int64_t)ht.ht_usec * NS_PER_US + NS_PER_US / 2;
 	rd->rd_maxlag_us = ts->ts_pclk_maxlag_us = ht.ht_maxlag_us;
 	rd->rd_ilag_us = ht.ht_lag_us;
 	rd->rd_up_ns = vmt_ts_uptime_ns();

@@ -88,8 +88,8 @@ vmt_ts_pclk_probe(struct vmt_timesync *ts, int64_t *nsp)
 			ts->ts_pclk = VMT_TS_PCLK_OFF;
 			log(LOG_WARNING, "%s: timesync: PRECISIONCLOCK answers "
 			    "%lld s off GETTIMEFULL: not used\n", name,
-			    (long long)((d + (d < 0 ? -NS_PER_S : NS_PER_S) / 2) /
-			    NS_PER_S));
+			    (long long)((d + (d < 0 ? -NS_PER_S :
+			    NS_PER_S) / 2) / NS_PER_S));
 			return EOPNOTSUPP;
 		}
 	}

@@ -250,8 +250,8 @@ tsp_slew_cmd(int64_t want_ns)
 
 	mag = vmt_tsp_abs(want_ns);
 	us = mag / NS_PER_US + (mag % NS_PER_US >= NS_PER_US / 2 ? 1 : 0);
-	if (us > VMT_TSP_SLEW_MAX_US)
-		us = VMT_TSP_SLEW_MAX_US;	/* split: the rest comes later */
+	if (us > VMT_TSP_SLEW_MAX_US)	/* split: the rest comes later */
+		us = VMT_TSP_SLEW_MAX_US;
 	return want_ns < 0 ? -us : us;
 }
 
@@ -266,7 +266,8 @@ tsp_km_done_ns(const struct vmt_tspolicy *p)
 
 	if (p->tp_km_pending_us == 0)
 		return 0;
-	secs = (vmt_tsp_abs(p->tp_km_pending_us) + SLEW_MAX_US - 1) / SLEW_MAX_US;
+	secs = (vmt_tsp_abs(p->tp_km_pending_us) + SLEW_MAX_US - 1) /
+	    SLEW_MAX_US;
 	if (secs > DONE_MAX_S)
 		secs = DONE_MAX_S;
 	return NS_PER_S - p->tp_km_up_ns % NS_PER_S + secs * NS_PER_S;

@@ -324,14 +324,15 @@ vmt_tsp_noise_width(struct vmt_tspolicy *p, int64_t w)
 void
 vmt_tsp_noise_more(struct vmt_tspolicy *p)
 {
-
 	int g;
 
 	p->tp_r = vmt_tsp_cap(vmt_tsp_muldiv(p->tp_r, 4, 1));
 	for (g = 0; g < 2; g++) {
-		p->tp_nb_e[g] = vmt_tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[g], 4, 1));
+		p->tp_nb_e[g] =
+		    vmt_tsp_cap(vmt_tsp_muldiv(p->tp_nb_e[g], 4, 1));
 		p->tp_nb_ew[g] = vmt_tsp_muldiv(p->tp_nb_ew[g], 4, 1);
-		p->tp_nb_ww[g] = vmt_tsp_cap(vmt_tsp_muldiv(p->tp_nb_ww[g], 4, 1));
+		p->tp_nb_ww[g] =
+		    vmt_tsp_cap(vmt_tsp_muldiv(p->tp_nb_ww[g], 4, 1));
 	}
 	p->tp_rn = 0;
 }
@@ -551,8 +552,8 @@ tsp_noise_triple(struct vmt_tspolicy *p, int64_t z, int64_t w, int64_t u)
 	tsp_asym_set(p);
 noise:
 	/* The noise, of what is left when k is taken out. */
-	tsp_noise_measure(p, vmt_tsp_sq(e), vmt_tsp_muldiv(e, wd, 1), vmt_tsp_sq(wd),
-	    a, b);
+	tsp_noise_measure(p, vmt_tsp_sq(e), vmt_tsp_muldiv(e, wd, 1),
+	    vmt_tsp_sq(wd), a, b);
 	return true;
 }
 
