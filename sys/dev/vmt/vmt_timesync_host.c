@@ -108,25 +108,6 @@ const char *const vmt_ts_tcmd_names[VMT_TS_NTCMDS] = {
 	"gettimefull_with_lag", "gettimefull", "none"
 };
 
-/* |v| without overflow; a + b saturating. */
-static int64_t
-ts_abs(int64_t v)
-{
-	if (v == INT64_MIN)
-		return INT64_MAX;
-	return v < 0 ? -v : v;
-}
-
-static int64_t
-ts_add(int64_t a, int64_t b)
-{
-	if (b > 0 && a > INT64_MAX - b)
-		return INT64_MAX;
-	if (b < 0 && a < INT64_MIN - b)
-		return INT64_MIN;
-	return a + b;
-}
-
 /*
  * a - b in nanoseconds, if that fits in an int64_t with a second to
  * spare; false otherwise.  Realtime may be set anywhere.
@@ -187,7 +168,7 @@ void
 vmt_ts_log_rejected(struct vmt_timesync *ts, const char *why, int64_t ns)
 {
 	static const struct timeval interval = { VMT_LOG_INTERVAL_S, 0 };
-	int64_t a = ts_abs(ns);
+	int64_t a = vmt_tsp_abs(ns);
 
 	ts->ts_st.st_rejected++;
 	if (ratecheck(&ts->ts_log_last, &interval))
@@ -335,7 +316,7 @@ vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
 		host.tv_nsec = (long)(r.rd_host_ns % NS_PER_S);
 		if (!vmt_ts_add_ns(&g0, width / 2, &mid) ||
 		    !vmt_ts_diff_ns(&mid, &host, &off) ||
-		    ts_abs(off) > VMT_TSP_OFFSET_MAX) {
+		    vmt_tsp_abs(off) > VMT_TSP_OFFSET_MAX) {
 			/* The guest's clock is beyond 292 years of the host. */
 			bad = g0.tv_sec - host.tv_sec;
 			continue;
@@ -379,7 +360,7 @@ vmt_ts_anchor(struct vmt_timesync *ts, int64_t epoch, int64_t up)
 static int64_t
 vmt_ts_slack(int64_t base, int64_t d)
 {
-	return ts_add(base, d > 0 ? d / (1000000 / VMT_TS_RATE_PPM) : 0);
+	return vmt_tsp_add(base, d > 0 ? d / (1000000 / VMT_TS_RATE_PPM) : 0);
 }
 
 /* A candidate the host did not keep to: say so, at most once a minute. */
@@ -387,7 +368,7 @@ static void
 vmt_ts_cand_dropped(struct vmt_timesync *ts, int64_t up)
 {
 	static const struct timeval interval = { VMT_LOG_INTERVAL_S, 0 };
-	int64_t a = ts_abs(ts->ts_cand_jump_ns);
+	int64_t a = vmt_tsp_abs(ts->ts_cand_jump_ns);
 
 	if (ratecheck(&ts->ts_log_last, &interval))
 		log(LOG_WARNING, "%s: timesync: host time was %s%lld.%03lld s "
@@ -422,7 +403,7 @@ vmt_ts_vouched(const struct vmt_timesync *ts)
 	    ts->ts_stop_up <= ts->ts_cand_last_up + VMT_TS_STOP_NEAR_NS)
 		return true;
 	tol = MAX(VMT_TS_LAG_MATCH_NS, j / 8);
-	return ts_abs(ts_add(ts->ts_cand_lag_ns, -j)) <= tol;
+	return vmt_tsp_abs(vmt_tsp_add(ts->ts_cand_lag_ns, -j)) <= tol;
 }
 
 /*
@@ -440,9 +421,9 @@ vmt_ts_vet(struct vmt_timesync *ts, const struct vmt_ts_read *rd)
 	/* host_ns is in [2000, 2262], up_ns >= 0: no overflow. */
 	epoch = host_ns - up_ns;
 	if (ts->ts_anchor_valid) {
-		jump = ts_add(epoch, -ts->ts_anchor_epoch);
+		jump = vmt_tsp_add(epoch, -ts->ts_anchor_epoch);
 		d = up_ns - ts->ts_anchor_up;
-		if (ts_abs(jump) <= vmt_ts_slack(VMT_TS_JUMP_NS, d)) {
+		if (vmt_tsp_abs(jump) <= vmt_ts_slack(VMT_TS_JUMP_NS, d)) {
 			if (ts->ts_cand_valid)
 				vmt_ts_cand_dropped(ts, up_ns);
 			vmt_ts_anchor(ts, epoch, up_ns);
@@ -452,8 +433,8 @@ vmt_ts_vet(struct vmt_timesync *ts, const struct vmt_ts_read *rd)
 
 	/* Not what the host said before: does it agree with itself? */
 	if (ts->ts_cand_valid && up_ns >= ts->ts_cand_last_up &&
-	    ts_abs(ts_add(epoch, -ts->ts_cand_epoch)) <= vmt_ts_slack(
-	    VMT_TS_AGREE_NS, up_ns - ts->ts_cand_last_up)) {
+	    vmt_tsp_abs(vmt_tsp_add(epoch, -ts->ts_cand_epoch)) <=
+	    vmt_ts_slack(VMT_TS_AGREE_NS, up_ns - ts->ts_cand_last_up)) {
 		ts->ts_cand_reads++;
 		ts->ts_cand_epoch = epoch;
 		ts->ts_cand_last_up = up_ns;
@@ -466,7 +447,7 @@ vmt_ts_vet(struct vmt_timesync *ts, const struct vmt_ts_read *rd)
 		ts->ts_cand_first_up = ts->ts_cand_last_up = up_ns;
 		ts->ts_cand_reads = 1;
 		ts->ts_cand_insane = ts->ts_anchor_valid &&
-		    ts_abs(jump) > VMT_TS_INSANE_NS;
+		    vmt_tsp_abs(jump) > VMT_TS_INSANE_NS;
 	}
 	ts->ts_cand_lag_ns = (int64_t)rd->rd_ilag_us * NS_PER_US;
 	ts->ts_cand_fast = vmt_ts_vouched(ts);

@@ -331,6 +331,11 @@ void	vmt_tsp_noise_read(struct vmt_tspolicy *, int64_t, int64_t, int64_t,
 /* The bound of the filter's variances and gains. */
 #define VMT_TSP_P_CAP		((int64_t)1 << 62)
 
+/*
+ * The policy's int64_t arithmetic, saturating where it could overflow
+ * (vmt_tspolicy_noise.c).  The glue's checks of host times
+ * (vmt_timesync_host.c) use vmt_tsp_abs() and vmt_tsp_add() too.
+ */
 int64_t	vmt_tsp_abs(int64_t);
 int64_t	vmt_tsp_add(int64_t, int64_t);
 int64_t	vmt_tsp_sub(int64_t, int64_t);
