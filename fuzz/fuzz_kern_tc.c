@@ -49,6 +49,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fuzz_input.h"
 #include "kenv.h"
 
 #define NS		1000000000LL
@@ -135,26 +136,6 @@ observe(void)
 		    &last.crt, &o.crt);
 	last = o;
 	stepped = false;
-}
-
-struct input {
-	const uint8_t	*p;
-	size_t		n;
-};
-
-static uint64_t
-take(struct input *in, size_t len)
-{
-	uint64_t v = 0;
-
-	while (len-- > 0) {
-		v <<= 8;
-		if (in->n > 0) {
-			v |= *in->p++;
-			in->n--;
-		}
-	}
-	return v;
 }
 
 /* Run ns of true time; uptime must follow at the oscillator's rate. */

@@ -61,6 +61,7 @@
 #include <dev/vmt/vmtreg.h>
 #include <dev/vmt/vmtvar.h>
 
+#include "fuzz_input.h"
 #include "kenv.h"
 #include "vmthost/vmthost.h"
 #include "vmthost/vmt_kenv.h"
@@ -267,26 +268,6 @@ check(void)
 }
 
 /* --- the program ---------------------------------------------------- */
-
-struct input {
-	const uint8_t	*p;
-	size_t		n;
-};
-
-static uint64_t
-take(struct input *in, size_t len)
-{
-	uint64_t v = 0;
-
-	while (len-- > 0) {
-		v <<= 8;
-		if (in->n > 0) {
-			v |= *in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 static const char *const tclo_dict[] = {
 	"reset", "ping", "OS_Resume", "OS_Suspend", "Time_Synchronize 0",
