@@ -14,20 +14,10 @@ compile_head()
 }
 compile_body()
 {
-	local script=$SRCDIR/tests/netbsd/compile.sh rc msg
 	tier_load
-	[ -x "$script" ] ||
+	[ -x "$SRCDIR/tests/netbsd/compile.sh" ] ||
 	    atf_skip "step a is not in this tree (no tests/netbsd/compile.sh)"
-	NETBSDSRCDIR=$NB_TREE NBOBJ=$NBBUILD/nbobj "$script" >out 2>err
-	rc=$?
-	cat out
-	cat err >&2
-	[ $rc -eq 0 ] && return
-	# The count line, and the first checks that failed.
-	msg="$(tail -n 1 out): $(grep -E '^FAIL' out | head -n 3 |
-	    tr -s ' \t' ' ' | paste -sd ';' -)"
-	[ $rc -ne 2 ] || msg="$(tail -n 1 err)"
-	atf_fail "compile.sh: $msg"
+	tier_run_script compile.sh
 }
 
 atf_init_test_cases()

@@ -14,20 +14,10 @@ config_head()
 }
 config_body()
 {
-	local script=$SRCDIR/tests/netbsd/config.sh rc msg
 	tier_load
-	[ -x "$script" ] ||
+	[ -x "$SRCDIR/tests/netbsd/config.sh" ] ||
 	    atf_skip "step b is not in this tree (no tests/netbsd/config.sh)"
-	NETBSDSRCDIR=$NB_TREE NBOBJ=$NBBUILD/nbobj "$script" >out 2>err
-	rc=$?
-	cat out
-	cat err >&2
-	[ $rc -eq 0 ] && return
-	# The count line, and the first checks that failed.
-	msg="$(tail -n 1 out): $(grep -E '^FAIL' out | head -n 3 |
-	    tr -s ' \t' ' ' | paste -sd ';' -)"
-	[ $rc -ne 2 ] || msg="$(tail -n 1 err)"
-	atf_fail "config.sh: $msg"
+	tier_run_script config.sh
 }
 
 atf_init_test_cases()

@@ -16,18 +16,8 @@ envdecl_head()
 }
 envdecl_body()
 {
-	local script=$SRCDIR/tests/netbsd/envdecl.sh rc msg
 	tier_load
-	NETBSDSRCDIR=$NB_TREE NBOBJ=$NBBUILD/nbobj "$script" >out 2>err
-	rc=$?
-	cat out
-	cat err >&2
-	[ $rc -eq 0 ] && return
-	# The count line, and the first checks that failed.
-	msg="$(tail -n 1 out): $(grep -E '^FAIL' out | head -n 3 |
-	    tr -s ' \t' ' ' | paste -sd ';' -)"
-	[ $rc -ne 2 ] || msg="$(tail -n 1 err)"
-	atf_fail "envdecl.sh: $msg"
+	tier_run_script envdecl.sh
 }
 
 atf_init_test_cases()

@@ -41,6 +41,26 @@ tier_need()
 	fi
 }
 
+# tier_run_script name: run the tier's check tests/netbsd/<name>
+# (compile.sh, config.sh, envdecl.sh) against the tree the tier uses,
+# with its output shown.  Each prints one line per check and a count
+# line, and exits 1 if a check failed, 2 if it could not run: fail with
+# the count line and the first checks that failed, or its last words.
+tier_run_script()
+{
+	local script=$SRCDIR/tests/netbsd/$1 rc msg
+	NETBSDSRCDIR=$NB_TREE NBOBJ=$NBBUILD/nbobj "$script" >out 2>err
+	rc=$?
+	cat out
+	cat err >&2
+	[ $rc -eq 0 ] && return
+	# The count line, and the first checks that failed.
+	msg="$(tail -n 1 out): $(grep -E '^FAIL' out | head -n 3 |
+	    tr -s ' \t' ' ' | paste -sd ';' -)"
+	[ $rc -ne 2 ] || msg="$(tail -n 1 err)"
+	atf_fail "$1: $msg"
+}
+
 # run_helper secs program args...: run a helper with a time limit; its
 # figures go to stdout; on failure, fail with its last words.
 run_helper()
