@@ -154,6 +154,7 @@ struct timehands {
 	struct timecounter	*th_counter;	/* [G] release/acquire */
 	struct tc_clock		th_clock;	/* [G] */
 	struct bintime		th_boottime;	/* [G] realtime - uptime */
+	struct bintime		th_bintime;	/* [G] realtime at windup */
 	struct timeval		th_microtime;	/* [G] realtime at windup */
 	struct timespec		th_nanotime;	/* [G] realtime at windup */
 	struct tc_slew		th_slew;	/* [G] */
@@ -193,6 +194,7 @@ static struct timehands tc_hands[TC_NHANDS] = {
 			.tk_offset = { .sec = 1, .frac = 0 },
 		},
 		.th_slew = { .ts_base = TC_DUMMY_SCALE },
+		.th_bintime = { .sec = 1, .frac = 0 },
 		.th_microtime = { .tv_sec = 1 },
 		.th_nanotime = { .tv_sec = 1 },
 		.th_generation = 1,
@@ -734,15 +736,12 @@ void
 getbintime(struct bintime *bt)
 {
 	struct timehands *th;
-	struct bintime boot;
 	u_int gen;
 
 	do {
 		th = tc_hands_begin(&gen);
-		tc_load_words(bt, &th->th_clock.tk_offset, sizeof(*bt));
-		tc_load_words(&boot, &th->th_boottime, sizeof(boot));
+		tc_load_words(bt, &th->th_bintime, sizeof(*bt));
 	} while (!tc_hands_unchanged(th, gen));
-	bintime_add(bt, &boot);
 }
 
 void
@@ -825,8 +824,11 @@ tc_publish(struct timehands *th, struct timecounter *tc,
     const struct tc_clock *ck, const struct tc_slew *sl,
     const struct timeval *tv, const struct timespec *ts)
 {
+	struct bintime bt;
 	u_int gen;
 
+	bt = ck->tk_offset;
+	bintime_add(&bt, &tc_boottime);
 	gen = th->th_generation;
 	atomic_store_relaxed(&th->th_generation, 0);
 	membar_producer();
@@ -834,6 +836,7 @@ tc_publish(struct timehands *th, struct timecounter *tc,
 	tc_store_words(&th->th_clock, ck, sizeof(*ck));
 	tc_store_words(&th->th_slew, sl, sizeof(*sl));
 	tc_store_words(&th->th_boottime, &tc_boottime, sizeof(tc_boottime));
+	tc_store_words(&th->th_bintime, &bt, sizeof(bt));
 	tc_store_words(&th->th_microtime, tv, sizeof(*tv));
 	tc_store_words(&th->th_nanotime, ts, sizeof(*ts));
 	if (++gen == 0)
