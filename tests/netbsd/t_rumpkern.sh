@@ -27,7 +27,7 @@ uses()
 {
 	sed -e 's/\\$//' -e 's/^[^:]*://' "$(objdir "$1")/$2.d" |
 	    tr ' ' '\n' | grep -v '^$' | xargs realpath -m |
-	    grep -qx "$(realpath -m "$3")"
+	    grep -x "$(realpath -m "$3")" >/dev/null
 }
 
 build_body()
