@@ -235,6 +235,11 @@ struct vmt_tspolicy {
 	int64_t	 tp_nb_ww[2];		/* wd^2, per unit of a, ns^2; */
 	int64_t	 tp_nb_b[2];		/* mean w^2 */
 	uint32_t tp_nb_n[2];		/* and how many */
+	int64_t	 tp_wn_w;		/* weights' sum, decayed, << 40; */
+	int64_t	 tp_wn_e;		/* means weighed by 1/variance^2: */
+	int64_t	 tp_wn_ew;		/* e^2, e wd, wd^2 and w^2, as */
+	int64_t	 tp_wn_ww;		/* tp_nb_* (the narrowest count */
+	int64_t	 tp_wn_b;		/* most), ns^2 */
 	uint32_t tp_hist_n;		/* the last accepted reads (0-2), in */
 	int64_t	 tp_hist_o[2];		/* open-loop terms (corrections taken
 					 * out), latest last, ns, */

@@ -40,9 +40,16 @@
  * point of the call gives c = 0 once the asymmetry below is taken out;
  * one that reads anywhere in it c = 1/12, and the filter then trusts
  * narrow brackets more, as it should.  R, the line's value at no
- * width, is an extrapolation when all brackets are wide: it is taken
- * low by what its uncertainty allows, so that a narrow read is never
- * trusted less than its bracket allows.
+ * width, is what the narrowest reads show: a mean of e^2 - c w^2 with
+ * each measurement weighed by the inverse of its variance (a squared
+ * noise of variance v has variance 2 v^2), so that the few reads of a
+ * short call, which alone tell R when calls are long and their lengths
+ * vary, are not drowned by the many long ones (the groups' means
+ * would put R where the wide reads' noise, not the narrow ones', says,
+ * and R sets what the narrowest reads are worth).  It is taken low by
+ * what its uncertainty allows, so that a narrow read is never trusted
+ * less than its bracket allows; c is then the line from it through the
+ * narrow group's noise.
  *
  * The asymmetry.  A host that reads its clock late in the call makes
  * the bracket's middle early by a fixed fraction k of the call, so a
@@ -80,6 +87,9 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define RC_ONE			((int64_t)1 << 32)	/* c's unit */
 #define C_MAX			(RC_ONE / 4)
 #define GROUP_MIN		16	/* measurements per group for c */
+/* Weights (R / variance)^2, << WN_SHIFT: down to 2^-40, a call 2^20 sd. */
+#define WN_ROOT			20
+#define WN_SHIFT		(2 * WN_ROOT)
 
 /* Triples: at most this long, ns; innovations after this many without. */
 #define TRIPLE_SPAN_NS		(8 * NS_PER_S)
@@ -261,6 +271,8 @@ vmt_tsp_noise_init(struct vmt_tspolicy *p)
 	p->tp_nb_ww[0] = p->tp_nb_ww[1] = 0;
 	p->tp_nb_b[0] = p->tp_nb_b[1] = 0;
 	p->tp_nb_n[0] = p->tp_nb_n[1] = 0;
+	p->tp_wn_w = 0;
+	p->tp_wn_e = p->tp_wn_ew = p->tp_wn_ww = p->tp_wn_b = 0;
 	p->tp_hist_n = 0;
 	p->tp_width_ns = 0;
 	p->tp_asym = 0;
@@ -334,6 +346,9 @@ vmt_tsp_noise_more(struct vmt_tspolicy *p)
 		p->tp_nb_ww[g] =
 		    vmt_tsp_cap(vmt_tsp_muldiv(p->tp_nb_ww[g], 4, 1));
 	}
+	p->tp_wn_e = vmt_tsp_cap(vmt_tsp_muldiv(p->tp_wn_e, 4, 1));
+	p->tp_wn_ew = vmt_tsp_muldiv(p->tp_wn_ew, 4, 1);
+	p->tp_wn_ww = vmt_tsp_cap(vmt_tsp_muldiv(p->tp_wn_ww, 4, 1));
 	p->tp_rn = 0;
 }
 
@@ -354,6 +369,43 @@ tsp_group_var(const struct vmt_tspolicy *p, int g)
 	v = vmt_tsp_add(vmt_tsp_sub(p->tp_nb_e[g], vmt_tsp_add(kew, kew)),
 	    kkww);
 	return v > 0 ? v : 0;
+}
+
+/* The weighted mean's noise at the asymmetry k known now, as above. */
+static int64_t
+tsp_wn_var(const struct vmt_tspolicy *p)
+{
+	int64_t kew, kkww, v;
+
+	kew = vmt_tsp_muldiv(p->tp_wn_ew, p->tp_asym, (int64_t)1 << 32);
+	kkww = vmt_tsp_muldiv(vmt_tsp_muldiv(p->tp_wn_ww, p->tp_asym,
+	    (int64_t)1 << 32), p->tp_asym, (int64_t)1 << 32);
+	v = vmt_tsp_add(vmt_tsp_sub(p->tp_wn_e, vmt_tsp_add(kew, kew)), kkww);
+	return v > 0 ? v : 0;
+}
+
+/*
+ * R from the weighted means, at the slope c, and its standard error:
+ * weighed by (R / v)^2, the mean has variance 2 R^2 / (sum of the
+ * weights), R the one the weights were taken with (now's, near
+ * enough).  Returns false when no weight is left (every read far wider
+ * than R tells).
+ */
+static bool
+tsp_wn_intercept(const struct vmt_tspolicy *p, int64_t c, int64_t *rp,
+    int64_t *sep)
+{
+	int64_t r, s;
+
+	if (p->tp_wn_w <= 0)
+		return false;
+	r = vmt_tsp_sub(tsp_wn_var(p), vmt_tsp_muldiv(p->tp_wn_b, c, RC_ONE));
+	s = vmt_tsp_muldiv((int64_t)2 << WN_SHIFT, (int64_t)1 << WN_ROOT,
+	    p->tp_wn_w);
+	*sep = vmt_tsp_muldiv(p->tp_r, (int64_t)vmt_tsp_isqrt((uint64_t)s),
+	    (int64_t)1 << (WN_ROOT / 2));
+	*rp = r;
+	return true;
 }
 
 /*
@@ -385,7 +437,7 @@ tsp_intercept_se(const struct vmt_tspolicy *p)
 static void
 tsp_noise_fit(struct vmt_tspolicy *p)
 {
-	int64_t db, se, d, c, e0, e1;
+	int64_t db, se, d, c, e0, e1, r;
 	uint32_t n;
 
 	e0 = tsp_group_var(p, 0);
@@ -400,6 +452,25 @@ tsp_noise_fit(struct vmt_tspolicy *p)
 			p->tp_rc = C_MAX;
 		p->tp_r = vmt_tsp_sub(e0,
 		    vmt_tsp_muldiv(p->tp_nb_b[0], p->tp_rc, RC_ONE));
+		if (tsp_wn_intercept(p, p->tp_rc, &r, &se)) {
+			/*
+			 * What the narrowest reads show, taken low by its
+			 * uncertainty as below; c the line from there
+			 * through the narrow group's noise.
+			 */
+			if (r > R_MIN) {
+				d = vmt_tsp_muldiv(se, se, r > se ? r : se);
+				r = r - d > R_MIN ? r - d : R_MIN;
+			} else
+				r = R_MIN;
+			p->tp_r = r;
+			c = p->tp_nb_b[0] > 0 ? vmt_tsp_muldiv(vmt_tsp_sub(e0,
+			    r), RC_ONE, p->tp_nb_b[0]) : p->tp_rc;
+			p->tp_rc = vmt_tsp_clamp(c, C_MAX);
+			if (p->tp_rc < 0)
+				p->tp_rc = 0;
+			return;
+		}
 		/*
 		 * R is the line's value at no width, as uncertain as the
 		 * groups' means (se).  It is taken lower by se^2 / max(R,
@@ -433,6 +504,36 @@ tsp_noise_fit(struct vmt_tspolicy *p)
 	}
 	if (p->tp_r < R_MIN)
 		p->tp_r = R_MIN;
+}
+
+/*
+ * The weighted means take a measurement of variance v = R + c bb (per
+ * unit of a) with weight (R / v)^2: 1 at no width, nothing once v is
+ * 2^WN_ROOT times R.  The sum decays as the groups' means do.
+ */
+static void
+tsp_wn_measure(struct vmt_tspolicy *p, int64_t ee, int64_t ew, int64_t ww,
+    int64_t bb)
+{
+	int64_t v, rt, w;
+
+	v = vmt_tsp_add(p->tp_r, vmt_tsp_muldiv(bb, p->tp_rc, RC_ONE));
+	if (v < 1)
+		v = 1;
+	rt = vmt_tsp_muldiv(p->tp_r, (int64_t)1 << WN_ROOT, v);
+	w = rt * rt;
+	p->tp_wn_w -= p->tp_wn_w / R_MEM;
+	p->tp_wn_w += w;
+	if (w == 0 || p->tp_wn_w <= 0)
+		return;
+	p->tp_wn_e = vmt_tsp_add(p->tp_wn_e, vmt_tsp_muldiv(
+	    vmt_tsp_sub(ee, p->tp_wn_e), w, p->tp_wn_w));
+	p->tp_wn_ew = vmt_tsp_add(p->tp_wn_ew, vmt_tsp_muldiv(
+	    vmt_tsp_sub(ew, p->tp_wn_ew), w, p->tp_wn_w));
+	p->tp_wn_ww = vmt_tsp_add(p->tp_wn_ww, vmt_tsp_muldiv(
+	    vmt_tsp_sub(ww, p->tp_wn_ww), w, p->tp_wn_w));
+	p->tp_wn_b = vmt_tsp_add(p->tp_wn_b, vmt_tsp_muldiv(
+	    vmt_tsp_sub(bb, p->tp_wn_b), w, p->tp_wn_w));
 }
 
 /*
@@ -472,6 +573,7 @@ tsp_noise_measure(struct vmt_tspolicy *p, int64_t ee, int64_t ew,
 		ew = vmt_tsp_muldiv(ew, lim, v);
 		ww = vmt_tsp_muldiv(ww, lim, v);
 	}
+	tsp_wn_measure(p, ee, ew, ww, bb);
 	g = p->tp_nb_n[0] + p->tp_nb_n[1] > 0 &&
 	    bb > (p->tp_nb_b[0] + p->tp_nb_b[1]) / 2;
 	n = p->tp_nb_n[g] + R_PRIOR_N < R_MEM ? p->tp_nb_n[g] + R_PRIOR_N :
