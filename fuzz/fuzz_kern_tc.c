@@ -60,7 +60,23 @@
 #define ADJTIME_MAX_US	((int64_t)1000000 * 86400 * 365)
 /* Counter error, frequency correction and two slews at most, ppm. */
 #define RATE_SLACK_PPM	17500
+/* Virtual time one input may run, */
 #define RUN_MAX_NS	(2 * 3600 * NS)
+/*
+ * and what it may cost in windups (hardclock() calls).  A second of
+ * virtual time costs about two (kern_tc.c folds its slew at each
+ * second of uptime and calls ntp_update_second() at each of realtime:
+ * work the tickless environment cannot skip), fifty on the 16-bit
+ * counter (a windup before half of each 55 ms wrap), so two hours were
+ * 14,000 to 360,000 windups an input.  This spans some 500 s on the
+ * 32-bit counters (a wrap of the slow one, each phase of the slews)
+ * and 20 s, 360 wraps, on the 16-bit one; the clock carries over to
+ * the next input, so longer horizons are reached across inputs.  Runs
+ * go a second at a time: an input overruns this by one second's
+ * windups at most.
+ */
+#define RUN_MAX_HARDCLOCKS 1000
+#define RUN_STEP_NS	NS
 #define RUN_TOTAL_NS	(200LL * 365 * 86400 * NS)
 
 int	LLVMFuzzerInitialize(int *, char ***);
@@ -71,6 +87,11 @@ static int ids[3];
 
 struct obs {
 	struct timespec	rt, up, crt, cup;	/* precise and coarse */
+};
+
+struct budget {
+	int64_t		ns;		/* virtual time left */
+	uint64_t	hardclocks;	/* kenv_hardclocks() to stop at */
 };
 
 static struct obs last;
@@ -140,18 +161,24 @@ observe(void)
 
 /* Run ns of true time; uptime must follow at the oscillator's rate. */
 static void
-run(int64_t ns, int64_t *budget)
+run(int64_t ns, struct budget *b)
 {
 	struct timespec u0, u1;
-	int64_t du, slack;
+	int64_t du, slack, left, step;
 
-	if (ns > *budget)
-		ns = *budget;
+	if (ns > b->ns)
+		ns = b->ns;
 	if (kenv_now() > RUN_TOTAL_NS)
 		ns = 0;
-	*budget -= ns;
 	nanouptime(&u0);
-	kenv_run_for(ns);
+	for (left = ns; left > 0 && kenv_hardclocks() < b->hardclocks;
+	    left -= step) {
+		step = left < RUN_STEP_NS ? left : RUN_STEP_NS;
+		kenv_run_for(step);
+	}
+	/* The check below is over the time that did run. */
+	ns -= left;
+	b->ns -= ns;
 	nanouptime(&u1);
 	du = span_ns(&u0, &u1);
 	/* The counters err by 1000 ppm at most (see op 7). */
@@ -165,7 +192,7 @@ run(int64_t ns, int64_t *budget)
 }
 
 static void
-op(struct input *in, int64_t *budget)
+op(struct input *in, struct budget *budget)
 {
 	struct timespec ts;
 	struct timeval tv, otv;
@@ -260,7 +287,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size };
-	int64_t budget = RUN_MAX_NS;
+	struct budget budget = { RUN_MAX_NS,
+	    kenv_hardclocks() + RUN_MAX_HARDCLOCKS };
 	int n;
 
 	for (n = 0; n < 256 && in.n > 0; n++)
