@@ -74,6 +74,21 @@
  */
 #define RUN_MAX_NS	(2 * 3600 * NS)
 #define RUN_TOTAL_NS	(200LL * 365 * 86400 * NS)
+/*
+ * What one input may cost in windups (hardclock() calls).  A second of
+ * virtual time costs two to three: kern_tc.c's fold at each second of
+ * uptime and ntp_update_second() at each of realtime, and vmt(4)'s
+ * TCLO poll, work the tickless environment cannot skip.  Two hours
+ * were some 21,000 windups, one input in five ran that long, and they
+ * took nearly all of the target's time: it ran 250 inputs a second
+ * where the others run thousands.  This spans two minutes or so (two
+ * sampling periods at the default); the module, the host and the clock
+ * carry over to the next input, so longer periods, the discipline's
+ * hold and the precision clock's reprobe are still reached across
+ * inputs.  Runs go a second at a time, so an input overruns this by
+ * one second's windups at most.
+ */
+#define RUN_MAX_HARDCLOCKS 400
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -88,6 +103,7 @@ int	__real_tc_adjtime(int64_t *, int64_t *);
 int	__wrap_tc_adjtime(int64_t *, int64_t *);
 int	__real_tc_adjfreq(int64_t *, int64_t *);
 int	__wrap_tc_adjfreq(int64_t *, int64_t *);
+uint64_t tc_step_count(void);		/* kern_tc.c's, <sys/timetc.h> */
 
 static struct vmthost *host;
 static struct vmt_softc *sc;
@@ -219,14 +235,15 @@ log_hook(void *arg, int pri, const char *line)
 		back_steps++;
 }
 
+/*
+ * tc_setclock() calls.  check() runs at every second of virtual time,
+ * where a lookup by name cost as much as the second's windups; the
+ * sysctl node is read once an input, and must agree.
+ */
 static int64_t
 steps(void)
 {
-	int64_t v = 0;
-
-	if (kenv_sysctl_getint("kern.timecounter.steps", &v) != 0)
-		abort();
-	return v;
+	return (int64_t)tc_step_count();
 }
 
 static void
@@ -234,6 +251,16 @@ fail(const char *what)
 {
 	fprintf(stderr, "fuzz_timesync: %s\n", what);
 	abort();
+}
+
+static void
+check_steps_node(void)
+{
+	int64_t v = 0;
+
+	if (kenv_sysctl_getint("kern.timecounter.steps", &v) != 0 ||
+	    v != steps())
+		fail("kern.timecounter.steps is not tc_setclock()'s count");
 }
 
 static void
@@ -299,17 +326,25 @@ static const char *const str_writes[][2] = {
 	{ "kern.timecounter.hardware", "hpet" },
 };
 
+struct budget {
+	int64_t		ns;		/* virtual time left */
+	uint64_t	hardclocks;	/* kenv_hardclocks() to stop at */
+};
+
 static void
-run(int64_t ns, int64_t *budget)
+run(int64_t ns, struct budget *b)
 {
-	if (ns > *budget)
-		ns = *budget;
+	int64_t step;
+
+	if (ns > b->ns)
+		ns = b->ns;
 	if (kenv_now() > RUN_TOTAL_NS)
 		ns = 0;
-	*budget -= ns;
-	while (ns > 0) {
-		kenv_run_for(ns > NS ? NS : ns);
-		ns -= NS;
+	while (ns > 0 && kenv_hardclocks() < b->hardclocks) {
+		step = ns > NS ? NS : ns;
+		kenv_run_for(step);
+		ns -= step;
+		b->ns -= step;
 		check();
 	}
 }
@@ -380,7 +415,7 @@ discipline(struct input *in)
 }
 
 static void
-op(struct input *in, int64_t *budget)
+op(struct input *in, struct budget *budget)
 {
 	struct timespec ts;
 	char raw[64];
@@ -457,8 +492,13 @@ op(struct input *in, int64_t *budget)
 			/* NULL if the fuzzer's GETVERSION says "no VMware". */
 			sc = vmt_kenv_attach(0);
 			back_allowed = startup_back = false;
-			/* A Time_Synchronize still queued counts now. */
-			for (i = 0; i < vmthost_tclo_pending(host); i++)
+			/*
+			 * A Time_Synchronize still queued counts now; any
+			 * queued command is taken for one.  (The queue grows
+			 * without bound while vmt0 is detached: a loop over
+			 * it cost a fifth of the target's time.)
+			 */
+			if (vmthost_tclo_pending(host) > 0)
 				back_allowed = true;
 		}
 		break;
@@ -523,7 +563,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size };
-	int64_t budget = RUN_MAX_NS;
+	struct budget budget = { RUN_MAX_NS,
+	    kenv_hardclocks() + RUN_MAX_HARDCLOCKS };
+	struct budget settle;
 	int n;
 
 	/* Each input starts where the last left off, on a true host. */
@@ -535,6 +577,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Let whatever was started finish, with the kernel taking it. */
 	memset(ov, 0, sizeof(ov));
 	refuse_adjtime = refuse_adjfreq = false;
-	run(3 * NS, &(int64_t){ 3 * NS });
+	settle.ns = 3 * NS;
+	settle.hardclocks = UINT64_MAX;
+	run(3 * NS, &settle);
+	check_steps_node();
 	return 0;
 }
