@@ -28,20 +28,9 @@
 set -u
 
 prog=compile.sh
-die() {
-	echo "$prog: $*" >&2
-	exit 2
-}
-
-[ -n "${NETBSDSRCDIR:-}" ] || die "NETBSDSRCDIR is not set"
-[ -n "${NBOBJ:-}" ] || die "NBOBJ is not set"
-NB=$(cd "$NETBSDSRCDIR" 2>/dev/null && pwd) ||
-    die "NETBSDSRCDIR=$NETBSDSRCDIR: no such directory"
-for f in sys/sys/param.h sys/arch/amd64/include sys/arch/i386/include \
-    sys/arch/x86/include common/include; do
-	[ -e "$NB/$f" ] || die "$NB/$f: missing: not a NetBSD source tree"
-done
-mkdir -p "$NBOBJ" || die "NBOBJ=$NBOBJ: cannot create"
+. "$(dirname "$0")/script_lib.sh"
+nb_tree sys/sys/param.h sys/arch/amd64/include sys/arch/i386/include \
+    sys/arch/x86/include common/include
 OBJ=$(cd "$NBOBJ" && pwd)/compile
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 COMPAT=$REPO/tests/netbsd/compat

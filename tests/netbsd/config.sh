@@ -28,19 +28,8 @@
 set -u
 
 prog=config.sh
-die() {
-	echo "$prog: $*" >&2
-	exit 2
-}
-
-[ -n "${NETBSDSRCDIR:-}" ] || die "NETBSDSRCDIR is not set"
-[ -n "${NBOBJ:-}" ] || die "NBOBJ is not set"
-NB=$(cd "$NETBSDSRCDIR" 2>/dev/null && pwd) ||
-    die "NETBSDSRCDIR=$NETBSDSRCDIR: no such directory"
-for f in sys/conf/files usr.bin/config/main.c usr.bin/cksum/crc.c; do
-	[ -e "$NB/$f" ] || die "$NB/$f: missing: not a NetBSD source tree"
-done
-mkdir -p "$NBOBJ" || die "NBOBJ=$NBOBJ: cannot create"
+. "$(dirname "$0")/script_lib.sh"
+nb_tree sys/conf/files usr.bin/config/main.c usr.bin/cksum/crc.c
 OBJ=$(cd "$NBOBJ" && pwd)/config
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 HOSTCOMPAT=$REPO/tests/netbsd/compat/host

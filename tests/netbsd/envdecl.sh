@@ -37,20 +37,11 @@ set -uo pipefail
 export LC_ALL=C
 
 prog=envdecl.sh
-die() {
-	echo "$prog: $*" >&2
-	exit 2
-}
-
-[ -n "${NETBSDSRCDIR:-}" ] || die "NETBSDSRCDIR is not set"
-[ -n "${NBOBJ:-}" ] || die "NBOBJ is not set"
-NB=$(cd "$NETBSDSRCDIR" 2>/dev/null && pwd) ||
-    die "NETBSDSRCDIR=$NETBSDSRCDIR: no such directory"
-[ -f "$NB/sys/sys/param.h" ] || die "$NB: not a NetBSD source tree"
+. "$(dirname "$0")/script_lib.sh"
+nb_tree sys/sys/param.h
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 ENVINC=$REPO/tools/kern/include
 CC=${CC:-cc}
-mkdir -p "$NBOBJ" || die "NBOBJ=$NBOBJ: cannot create"
 W=$(cd "$NBOBJ" && pwd)/envdecl
 rm -rf "$W"
 mkdir -p "$W/inc" || die "$W: cannot create"
