@@ -58,4 +58,7 @@ typedef _Bool			bool;
 
 #define offsetof(t, m)		__builtin_offsetof(t, m)
 
+/* As NetBSD's <sys/types.h> does for the kernel. */
+#include <sys/stdint.h>
+
 #endif /* _SYS_TYPES_H_ */
