@@ -86,8 +86,6 @@ CTASSERT(VMT_TIMESYNC_PERIOD >= VMT_TSP_PERIOD_MIN_S &&
 CTASSERT(VMT_TIMESYNC_STEP_MS >= VMT_TSP_STEP_MIN_NS / 1000000 &&
     VMT_TIMESYNC_STEP_MS <= 86400000);
 
-#define NS_PER_S		1000000000LL
-#define NS_PER_MS		1000000LL
 /* A host read held for confirmation: read again this much later, */
 #define VMT_TS_CONFIRM_MS	250
 /* ... or this much, when the VMX vouches for the jump. */
@@ -208,14 +206,14 @@ vmt_ts_step(struct vmt_timesync *ts, int64_t step_ns)
 		ts->ts_st.st_steps_back++;
 		log(LOG_NOTICE, "%s: timesync: stepped clock back by "
 		    "%lld.%09lld s\n", device_xname(ts->ts_sc->sc_dev),
-		    (long long)(-step_ns / NS_PER_S),
-		    (long long)(-step_ns % NS_PER_S));
+		    (long long)(-step_ns / VMT_NS_PER_S),
+		    (long long)(-step_ns % VMT_NS_PER_S));
 	} else {
 		ts->ts_st.st_steps_fwd++;
 		log(LOG_INFO, "%s: timesync: stepped clock forward by "
 		    "%lld.%09lld s\n", device_xname(ts->ts_sc->sc_dev),
-		    (long long)(step_ns / NS_PER_S),
-		    (long long)(step_ns % NS_PER_S));
+		    (long long)(step_ns / VMT_NS_PER_S),
+		    (long long)(step_ns % VMT_NS_PER_S));
 	}
 }
 
@@ -277,7 +275,7 @@ vmt_ts_announce(struct vmt_timesync *ts, int64_t slew_us)
 	log(LOG_NOTICE, "%s: timesync: guest %s by %lld s: slewing at "
 	    "%lld ppm, which takes %lld days %lld hours\n",
 	    device_xname(ts->ts_sc->sc_dev), off > 0 ? "ahead" : "behind",
-	    (long long)((off < 0 ? -off : off) / NS_PER_S),
+	    (long long)((off < 0 ? -off : off) / VMT_NS_PER_S),
 	    (long long)VMT_TSP_SLEW_RATE_US, (long long)(secs / 86400),
 	    (long long)(secs % 86400 / 3600));
 }
@@ -607,7 +605,7 @@ vmt_ts_watch_start(struct vmt_timesync *ts)
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (ts->ts_dying)
 		return;
-	ts->ts_watch_until = vmt_ts_uptime_ns() + VMT_TS_WATCH_S * NS_PER_S;
+	ts->ts_watch_until = vmt_ts_uptime_ns() + VMT_TS_WATCH_S * VMT_NS_PER_S;
 	callout_schedule(&ts->ts_watch, MAX(mstohz(VMT_TS_WATCH_MS), 1));
 }
 

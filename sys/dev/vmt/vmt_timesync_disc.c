@@ -92,10 +92,6 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <dev/vmt/vmt_tspolicy.h>
 #include <dev/vmt/vmt_timesyncvar.h>
 
-#define NS_PER_S		1000000000LL
-#define NS_PER_MS		1000000LL
-#define NS_PER_US		1000LL
-
 /*
  * adjtime(2)'s pending delta, us: kern_ntptime.c's, guarded by
  * timecounter_lock; no header declares it (kern_time.c declares it
@@ -321,9 +317,9 @@ vmt_ts_disc_sample(struct vmt_timesync *ts, const struct vmt_tsp_sample *s)
 	KASSERT(mutex_owned(&ts->ts_lock));
 	if (!ts->ts_policy.tp_oneshot || !vmt_ts_disc_yielding(ts))
 		return;
-	step = (int64_t)ts->ts_step_ms * NS_PER_MS;
+	step = (int64_t)ts->ts_step_ms * VMT_NS_PER_MS;
 	fwd = MAX(step, (int64_t)MAX(s->ts_lag_us, ts->ts_cfg.tc_maxlag_us) *
-	    NS_PER_US);
+	    VMT_NS_PER_US);
 	if (x < -fwd || (x > step && (ts->ts_allow_back != 0 ||
 	    ts->ts_policy.tp_backward_once))) {
 		di->di_oneshot_steps++;

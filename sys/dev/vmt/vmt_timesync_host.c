@@ -73,32 +73,29 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <dev/vmt/vmt_tspolicy.h>
 #include <dev/vmt/vmt_timesyncvar.h>
 
-#define NS_PER_S		1000000000LL
-#define NS_PER_MS		1000000LL
-#define NS_PER_US		1000LL
 /* Host times before 2000-01-01 are not believed. */
 #define VMT_TS_EPOCH_MIN_S	946684800LL
 /* Nor any whose nanoseconds do not fit in 64 bits (2262-04-11). */
-#define VMT_TS_EPOCH_MAX_S	(INT64_MAX / NS_PER_S - 1)
+#define VMT_TS_EPOCH_MAX_S	(INT64_MAX / VMT_NS_PER_S - 1)
 /* Host against uptime: jumps above this need confirmation. */
-#define VMT_TS_JUMP_NS		NS_PER_S
+#define VMT_TS_JUMP_NS		VMT_NS_PER_S
 /* ... give or take this rate over the uptime between the reads. */
 #define VMT_TS_RATE_PPM		10000
 /* Reads agreeing with each other within this are one host time. */
-#define VMT_TS_AGREE_NS		(50 * NS_PER_MS)
+#define VMT_TS_AGREE_NS		(50 * VMT_NS_PER_MS)
 /* Confirmation: this many reads spread over at least this long. */
 #define VMT_TS_CONFIRM_READS	3
-#define VMT_TS_CONFIRM_NS	(500 * NS_PER_MS)
+#define VMT_TS_CONFIRM_NS	(500 * VMT_NS_PER_MS)
 /* ... or this long, for a forward jump the VMX vouches for. */
-#define VMT_TS_CONFIRM_FAST_NS	(20 * NS_PER_MS)
-#define VMT_TS_TICK_SLACK_NS	(5 * NS_PER_MS)
+#define VMT_TS_CONFIRM_FAST_NS	(20 * VMT_NS_PER_MS)
+#define VMT_TS_TICK_SLACK_NS	(5 * VMT_NS_PER_MS)
 /* A stop message vouches for a jump this close to it in uptime. */
-#define VMT_TS_STOP_NEAR_NS	(10 * NS_PER_S)
+#define VMT_TS_STOP_NEAR_NS	(10 * VMT_NS_PER_S)
 /* An interrupt lag this close to the jump (or 1/8 of it) vouches too. */
-#define VMT_TS_LAG_MATCH_NS	(50 * NS_PER_MS)
+#define VMT_TS_LAG_MATCH_NS	(50 * VMT_NS_PER_MS)
 /* Beyond this a jump must hold for VMT_TS_INSANE_HOLD_NS. */
-#define VMT_TS_INSANE_NS	(2LL * 366 * 86400 * NS_PER_S)
-#define VMT_TS_INSANE_HOLD_NS	(600 * NS_PER_S)
+#define VMT_TS_INSANE_NS	(2LL * 366 * 86400 * VMT_NS_PER_S)
+#define VMT_TS_INSANE_HOLD_NS	(600 * VMT_NS_PER_S)
 /* Host reads per sample; the tightest bracket wins. */
 #define VMT_TS_TRIES		4
 
@@ -122,9 +119,10 @@ vmt_ts_diff_ns(const struct timespec *a, const struct timespec *b,
 	    (b->tv_sec > 0 && a->tv_sec < INT64_MIN + b->tv_sec))
 		return false;
 	s = a->tv_sec - b->tv_sec;
-	if (s > INT64_MAX / NS_PER_S - 1 || s < INT64_MIN / NS_PER_S + 1)
+	if (s > INT64_MAX / VMT_NS_PER_S - 1 ||
+	    s < INT64_MIN / VMT_NS_PER_S + 1)
 		return false;
-	*ns = s * NS_PER_S + (a->tv_nsec - b->tv_nsec);
+	*ns = s * VMT_NS_PER_S + (a->tv_nsec - b->tv_nsec);
 	return true;
 }
 
@@ -132,13 +130,13 @@ vmt_ts_diff_ns(const struct timespec *a, const struct timespec *b,
 bool
 vmt_ts_add_ns(const struct timespec *ts, int64_t ns, struct timespec *out)
 {
-	int64_t s = ns / NS_PER_S, n = ts->tv_nsec + ns % NS_PER_S;
+	int64_t s = ns / VMT_NS_PER_S, n = ts->tv_nsec + ns % VMT_NS_PER_S;
 
 	if (n < 0) {
-		n += NS_PER_S;
+		n += VMT_NS_PER_S;
 		s--;
-	} else if (n >= NS_PER_S) {
-		n -= NS_PER_S;
+	} else if (n >= VMT_NS_PER_S) {
+		n -= VMT_NS_PER_S;
 		s++;
 	}
 	if ((s > 0 && ts->tv_sec > INT64_MAX - s) ||
@@ -175,8 +173,8 @@ vmt_ts_log_rejected(struct vmt_timesync *ts, const char *why, int64_t ns)
 		log(LOG_WARNING, "%s: timesync: host time rejected: %s "
 		    "%s%lld.%03lld s (%llu rejected so far)\n",
 		    device_xname(ts->ts_sc->sc_dev), why, ns < 0 ? "-" : "",
-		    (long long)(a / NS_PER_S),
-		    (long long)(a % NS_PER_S / NS_PER_MS),
+		    (long long)(a / VMT_NS_PER_S),
+		    (long long)(a % VMT_NS_PER_S / VMT_NS_PER_MS),
 		    (unsigned long long)ts->ts_st.st_rejected);
 }
 
@@ -220,8 +218,8 @@ vmt_ts_gtf_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 		return EINVAL;
 	}
 	/* The host truncates to the us: the middle of it is unbiased. */
-	rd->rd_host_ns = ht.ht_sec * NS_PER_S +
-	    (int64_t)ht.ht_usec * NS_PER_US + NS_PER_US / 2;
+	rd->rd_host_ns = ht.ht_sec * VMT_NS_PER_S +
+	    (int64_t)ht.ht_usec * VMT_NS_PER_US + VMT_NS_PER_US / 2;
 	rd->rd_maxlag_us = ts->ts_pclk_maxlag_us = ht.ht_maxlag_us;
 	rd->rd_ilag_us = ht.ht_lag_us;
 	rd->rd_up_ns = vmt_ts_uptime_ns();
@@ -250,10 +248,10 @@ vmt_ts_host_read(struct vmt_timesync *ts, struct vmt_ts_read *rd)
 	    ts->ts_pclk_probe_up == probe)
 		rd->rd_probed = false;	/* not due: no call was made */
 	if (error == 0) {
-		if (rd->rd_host_ns / NS_PER_S < VMT_TS_EPOCH_MIN_S ||
-		    rd->rd_host_ns / NS_PER_S > VMT_TS_EPOCH_MAX_S) {
+		if (rd->rd_host_ns / VMT_NS_PER_S < VMT_TS_EPOCH_MIN_S ||
+		    rd->rd_host_ns / VMT_NS_PER_S > VMT_TS_EPOCH_MAX_S) {
 			vmt_ts_log_rejected(ts, "out of range, seconds",
-			    rd->rd_host_ns / NS_PER_S);
+			    rd->rd_host_ns / VMT_NS_PER_S);
 			return EINVAL;
 		}
 		/* The precision clock reports no interrupt lag. */
@@ -312,8 +310,8 @@ vmt_ts_take_sample(struct vmt_timesync *ts, struct vmt_tsp_sample *sp,
 			continue;
 		if (best >= 0 && width >= best)
 			continue;
-		host.tv_sec = r.rd_host_ns / NS_PER_S;
-		host.tv_nsec = (long)(r.rd_host_ns % NS_PER_S);
+		host.tv_sec = r.rd_host_ns / VMT_NS_PER_S;
+		host.tv_nsec = (long)(r.rd_host_ns % VMT_NS_PER_S);
 		if (!vmt_ts_add_ns(&g0, width / 2, &mid) ||
 		    !vmt_ts_diff_ns(&mid, &host, &off) ||
 		    vmt_tsp_abs(off) > VMT_TSP_OFFSET_MAX) {
@@ -375,9 +373,9 @@ vmt_ts_cand_dropped(struct vmt_timesync *ts, int64_t up)
 		    "off for %lld ms and did not hold: ignored\n",
 		    device_xname(ts->ts_sc->sc_dev),
 		    ts->ts_cand_jump_ns < 0 ? "-" : "",
-		    (long long)(a / NS_PER_S),
-		    (long long)(a % NS_PER_S / NS_PER_MS),
-		    (long long)((up - ts->ts_cand_first_up) / NS_PER_MS));
+		    (long long)(a / VMT_NS_PER_S),
+		    (long long)(a % VMT_NS_PER_S / VMT_NS_PER_MS),
+		    (long long)((up - ts->ts_cand_first_up) / VMT_NS_PER_MS));
 	ts->ts_cand_valid = false;
 }
 
@@ -449,7 +447,7 @@ vmt_ts_vet(struct vmt_timesync *ts, const struct vmt_ts_read *rd)
 		ts->ts_cand_insane = ts->ts_anchor_valid &&
 		    vmt_tsp_abs(jump) > VMT_TS_INSANE_NS;
 	}
-	ts->ts_cand_lag_ns = (int64_t)rd->rd_ilag_us * NS_PER_US;
+	ts->ts_cand_lag_ns = (int64_t)rd->rd_ilag_us * VMT_NS_PER_US;
 	ts->ts_cand_fast = vmt_ts_vouched(ts);
 	need = ts->ts_cand_insane ? VMT_TS_INSANE_HOLD_NS :
 	    ts->ts_cand_fast ? VMT_TS_CONFIRM_FAST_NS : VMT_TS_CONFIRM_NS;
@@ -461,9 +459,9 @@ vmt_ts_vet(struct vmt_timesync *ts, const struct vmt_ts_read *rd)
 			log(LOG_WARNING, "%s: timesync: host time held %lld s "
 			    "off its earlier time for %lld s: following it\n",
 			    device_xname(ts->ts_sc->sc_dev),
-			    (long long)(ts->ts_cand_jump_ns / NS_PER_S),
+			    (long long)(ts->ts_cand_jump_ns / VMT_NS_PER_S),
 			    (long long)((up_ns - ts->ts_cand_first_up) /
-			    NS_PER_S));
+			    VMT_NS_PER_S));
 		vmt_ts_anchor(ts, epoch, up_ns);
 		/* The message has vouched: it does not vouch again. */
 		ts->ts_stop_valid = false;

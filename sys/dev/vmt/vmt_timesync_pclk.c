@@ -55,10 +55,8 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #include <dev/vmt/vmt_tspolicy.h>
 #include <dev/vmt/vmt_timesyncvar.h>
 
-#define NS_PER_S		1000000000LL
-#define NS_PER_US		1000LL
 /* The precision clock must agree with GETTIMEFULL to within this. */
-#define VMT_TS_PCLK_AGREE_NS	NS_PER_S
+#define VMT_TS_PCLK_AGREE_NS	VMT_NS_PER_S
 
 bool
 vmt_ts_pclk_in_use(const struct vmt_timesync *ts)
@@ -81,15 +79,16 @@ vmt_ts_pclk_probe(struct vmt_timesync *ts, int64_t *nsp)
 		return EOPNOTSUPP;
 	}
 	if (vmt_get_time_full(&ht, false) == 0 && ht.ht_sec >= 0 &&
-	    ht.ht_sec < INT64_MAX / NS_PER_S - 1) {
-		ref = ht.ht_sec * NS_PER_S + (int64_t)ht.ht_usec * NS_PER_US;
+	    ht.ht_sec < INT64_MAX / VMT_NS_PER_S - 1) {
+		ref = ht.ht_sec * VMT_NS_PER_S +
+		    (int64_t)ht.ht_usec * VMT_NS_PER_US;
 		d = ns - ref;	/* both in [0, INT64_MAX]: no overflow */
 		if (d > VMT_TS_PCLK_AGREE_NS || d < -VMT_TS_PCLK_AGREE_NS) {
 			ts->ts_pclk = VMT_TS_PCLK_OFF;
 			log(LOG_WARNING, "%s: timesync: PRECISIONCLOCK answers "
 			    "%lld s off GETTIMEFULL: not used\n", name,
-			    (long long)((d + (d < 0 ? -NS_PER_S :
-			    NS_PER_S) / 2) / NS_PER_S));
+			    (long long)((d + (d < 0 ? -VMT_NS_PER_S :
+			    VMT_NS_PER_S) / 2) / VMT_NS_PER_S));
 			return EOPNOTSUPP;
 		}
 	}

@@ -69,11 +69,6 @@ __KERNEL_RCSID(0, "$NetBSD$");
 
 #include <dev/vmt/vmt_tspolicy.h>
 
-#define NS_PER_US		1000LL
-#define NS_PER_MS		1000000LL
-#define NS_PER_S		1000000000LL
-#define FREQ_UNIT_NS		((int64_t)NS_PER_S << 32) /* ns * ppb<<32 */
-
 /*
  * Kernel adjtime: at most this much is folded per uptime second, and
  * each fold delivers exactly what it folded (TC_ADJTIME_MAX_SLEW_US).
@@ -88,19 +83,19 @@ __KERNEL_RCSID(0, "$NetBSD$");
  * soon after the boundary, with more than FOLD_SMALL_US being slewed,
  * may see the old second's rate still running.
  */
-#define FOLD_GUARD_NS		(20LL * NS_PER_MS)
+#define FOLD_GUARD_NS		(20LL * VMT_NS_PER_MS)
 #define FOLD_SMALL_US		10
 /* Slewing more than this a second, the mirror is good to a tick of it. */
 #define BUSY_US			50
 
 /* Sampling: FAST_MS after a disturbance; "locked" bound. */
 #define FAST_MS			2000U
-#define LOCK_NS			(100LL * NS_PER_US)
+#define LOCK_NS			(100LL * VMT_NS_PER_US)
 #define LOCK_COUNT		3	/* samples within LOCK_NS to lock */
 
 /* Below a us: steered by the frequency over STEER_S seconds. */
 #define STEER_S			2
-#define STEER_MAXDT_NS		(2 * NS_PER_S)
+#define STEER_MAXDT_NS		(2 * VMT_NS_PER_S)
 
 /* A backlog: the guest is behind by the lag, give or take this. */
 #define BACKLOG_TOL_K		8	/* read noise sd */
@@ -143,7 +138,7 @@ tsp_km_gain(const struct vmt_tspolicy *p, int64_t rate_us, int64_t dt)
 
 	f = vmt_tsp_clamp(p->tp_freq_set, VMT_TSP_FREQ_MAX);
 	return vmt_tsp_muldiv(dt, f + rate_us * 1000 * VMT_TSP_FREQ_PPB,
-	    (int64_t)FREQ_UNIT_NS + f);
+	    (int64_t)VMT_TSP_FREQ_UNIT_NS + f);
 }
 
 /*
@@ -160,13 +155,13 @@ tsp_km_fold(struct vmt_tspolicy *p, int64_t n)
 	full = mag / SLEW_MAX_US;
 	if (full >= n) {
 		p->tp_km_pending_us -= sign * n * SLEW_MAX_US;
-		return n * tsp_km_gain(p, sign * SLEW_MAX_US, NS_PER_S);
+		return n * tsp_km_gain(p, sign * SLEW_MAX_US, VMT_NS_PER_S);
 	}
 	rest = mag - full * SLEW_MAX_US;
 	p->tp_km_pending_us = 0;
-	return full * tsp_km_gain(p, sign * SLEW_MAX_US, NS_PER_S) +
-	    tsp_km_gain(p, sign * rest, NS_PER_S) +
-	    (n - full - 1) * tsp_km_gain(p, 0, NS_PER_S);
+	return full * tsp_km_gain(p, sign * SLEW_MAX_US, VMT_NS_PER_S) +
+	    tsp_km_gain(p, sign * rest, VMT_NS_PER_S) +
+	    (n - full - 1) * tsp_km_gain(p, 0, VMT_NS_PER_S);
 }
 
 /* Start a new uptime second: fold at most SLEW_MAX_US into its rate. */
@@ -206,20 +201,20 @@ tsp_km_advance(struct vmt_tspolicy *p, int64_t u)
 	}
 	if (u <= p->tp_km_up_ns)
 		return;
-	s0 = p->tp_km_up_ns / NS_PER_S;
-	s1 = u / NS_PER_S;
+	s0 = p->tp_km_up_ns / VMT_NS_PER_S;
+	s1 = u / VMT_NS_PER_S;
 	if (s0 == s1) {
 		tsp_km_gained(p, tsp_km_gain(p, p->tp_km_rate_us,
 		    u - p->tp_km_up_ns));
 	} else {
 		/* The rest of second s0, whole seconds, then part of s1. */
 		tsp_km_gained(p, tsp_km_gain(p, p->tp_km_rate_us,
-		    NS_PER_S - p->tp_km_up_ns % NS_PER_S));
+		    VMT_NS_PER_S - p->tp_km_up_ns % VMT_NS_PER_S));
 		if (s1 - s0 > 1)
 			tsp_km_gained(p, tsp_km_fold(p, s1 - s0 - 1));
 		tsp_km_fold_one(p);
 		tsp_km_gained(p, tsp_km_gain(p, p->tp_km_rate_us,
-		    u % NS_PER_S));
+		    u % VMT_NS_PER_S));
 	}
 	p->tp_km_up_ns = u;
 }
@@ -235,8 +230,8 @@ tsp_km_inflight_ns(const struct vmt_tspolicy *p)
 {
 	int64_t left;
 
-	left = NS_PER_S - p->tp_km_up_ns % NS_PER_S;
-	return p->tp_km_rate_us * left / (NS_PER_S / NS_PER_US);
+	left = VMT_NS_PER_S - p->tp_km_up_ns % VMT_NS_PER_S;
+	return p->tp_km_rate_us * left / (VMT_NS_PER_S / VMT_NS_PER_US);
 }
 
 /*
@@ -249,7 +244,8 @@ tsp_slew_cmd(int64_t want_ns)
 	int64_t mag, us;
 
 	mag = vmt_tsp_abs(want_ns);
-	us = mag / NS_PER_US + (mag % NS_PER_US >= NS_PER_US / 2 ? 1 : 0);
+	us = mag / VMT_NS_PER_US +
+	    (mag % VMT_NS_PER_US >= VMT_NS_PER_US / 2 ? 1 : 0);
 	if (us > VMT_TSP_SLEW_MAX_US)	/* split: the rest comes later */
 		us = VMT_TSP_SLEW_MAX_US;
 	return want_ns < 0 ? -us : us;
@@ -270,7 +266,8 @@ tsp_km_done_ns(const struct vmt_tspolicy *p)
 	    SLEW_MAX_US;
 	if (secs > DONE_MAX_S)
 		secs = DONE_MAX_S;
-	return NS_PER_S - p->tp_km_up_ns % NS_PER_S + secs * NS_PER_S;
+	return VMT_NS_PER_S - p->tp_km_up_ns % VMT_NS_PER_S +
+	    secs * VMT_NS_PER_S;
 }
 
 /*
@@ -298,7 +295,7 @@ tsp_km_resync(struct vmt_tspolicy *p, int64_t kpend_us)
 	diff = vmt_tsp_sub(kpend_us, p->tp_km_pending_us);
 	if (diff == 0)
 		return;
-	if (p->tp_km_up_ns % NS_PER_S < FOLD_GUARD_NS &&
+	if (p->tp_km_up_ns % VMT_NS_PER_S < FOLD_GUARD_NS &&
 	    diff == p->tp_km_rate_us)
 		return;
 	p->tp_km_pending_us = vmt_tsp_clamp(kpend_us, VMT_TSP_SLEW_MAX_US);
@@ -309,7 +306,7 @@ static bool
 tsp_km_unsure(const struct vmt_tspolicy *p)
 {
 
-	return p->tp_km_up_ns % NS_PER_S < FOLD_GUARD_NS &&
+	return p->tp_km_up_ns % VMT_NS_PER_S < FOLD_GUARD_NS &&
 	    (vmt_tsp_abs(p->tp_km_rate_us) > FOLD_SMALL_US ||
 	    vmt_tsp_abs(p->tp_km_pending_us) > FOLD_SMALL_US);
 }
@@ -503,16 +500,17 @@ tsp_schedule(struct vmt_tspolicy *p, int64_t u, int64_t iv_ms)
 	period_ms = (int64_t)p->tp_cfg.tc_period_s * 1000;
 	if (iv_ms > period_ms)
 		iv_ms = period_ms;
-	next = iv_ms * NS_PER_MS;
+	next = iv_ms * VMT_NS_PER_MS;
 	/* A long slew ends before then: look right after it. */
 	done = tsp_km_done_ns(p);
-	if (done > 2 * NS_PER_S && done + NS_PER_S / 2 < next)
+	if (done > 2 * VMT_NS_PER_S && done + VMT_NS_PER_S / 2 < next)
 		next = done;
 	/* Land half-way between two folds. */
-	next += NS_PER_S / 2 - (u % NS_PER_S + next % NS_PER_S) % NS_PER_S;
-	if (next < NS_PER_S / 2)
-		next += NS_PER_S;
-	return (uint32_t)(next / NS_PER_MS);
+	next += VMT_NS_PER_S / 2 -
+	    (u % VMT_NS_PER_S + next % VMT_NS_PER_S) % VMT_NS_PER_S;
+	if (next < VMT_NS_PER_S / 2)
+		next += VMT_NS_PER_S;
+	return (uint32_t)(next / VMT_NS_PER_MS);
 }
 
 /*
@@ -568,7 +566,7 @@ tsp_backlog(struct vmt_tspolicy *p, int64_t x, uint32_t ilag_us)
 		p->tp_lag_base_us = ilag_us;
 		return 0;
 	}
-	b = (int64_t)(ilag_us - p->tp_lag_base_us) * NS_PER_US;
+	b = (int64_t)(ilag_us - p->tp_lag_base_us) * VMT_NS_PER_US;
 	if (b < VMT_TSP_BACKLOG_STEP_NS)
 		return 0;
 	tol = b / 4 + BACKLOG_TOL_K * vmt_tsp_filter_noise(p);
@@ -615,7 +613,7 @@ tsp_slew(struct vmt_tspolicy *p, int64_t xe, int64_t inflight,
 	if (cmd != 0)
 		dc->dc_slews = 1;
 	p->tp_km_pending_us = cmd;
-	return vmt_tsp_sub(want, cmd * NS_PER_US);
+	return vmt_tsp_sub(want, cmd * VMT_NS_PER_US);
 }
 
 /* The smallest lead a backward step may take back now. */
@@ -669,10 +667,10 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 	inflight = tsp_km_inflight_ns(p);
 	back_ok = cfg->tc_allow_backward || p->tp_backward_once;
 	thr_fwd = vmt_tsp_add(cfg->tc_step_ns, 0);
-	if ((int64_t)cfg->tc_maxlag_us * NS_PER_US > thr_fwd)
-		thr_fwd = (int64_t)cfg->tc_maxlag_us * NS_PER_US;
-	if ((int64_t)s->ts_lag_us * NS_PER_US > thr_fwd)
-		thr_fwd = (int64_t)s->ts_lag_us * NS_PER_US;
+	if ((int64_t)cfg->tc_maxlag_us * VMT_NS_PER_US > thr_fwd)
+		thr_fwd = (int64_t)cfg->tc_maxlag_us * VMT_NS_PER_US;
+	if ((int64_t)s->ts_lag_us * VMT_NS_PER_US > thr_fwd)
+		thr_fwd = (int64_t)s->ts_lag_us * VMT_NS_PER_US;
 	b = tsp_backlog(p, x, s->ts_ilag_us);
 	disturbed = p->tp_oneshot || !p->tp_ph_valid;
 	d = u - p->tp_last_up_ns;
@@ -719,7 +717,7 @@ vmt_tspolicy_sample(struct vmt_tspolicy *p, const struct vmt_tsp_sample *s,
 		 * (the TCLO poll's) to take it back if it overshoots.
 		 */
 		if (disturbed || v != VMT_TSP_V_OK || d > STEER_MAXDT_NS ||
-		    vmt_tsp_abs(steer) > NS_PER_US)
+		    vmt_tsp_abs(steer) > VMT_NS_PER_US)
 			steer = 0;
 	}
 

@@ -45,11 +45,18 @@
 #include <stdint.h>
 #endif
 
+/* The time units every vmt time-sync file counts in. */
+#define VMT_NS_PER_US		1000LL
+#define VMT_NS_PER_MS		1000000LL
+#define VMT_NS_PER_S		1000000000LL
+
 /* One ppb in the 32.32 frequency unit of tc_adjfreq(). */
 #define VMT_TSP_FREQ_PPB	((int64_t)1 << 32)
 /* Largest frequency correction the kernel accepts (TC_ADJFREQ_MAX_PPB). */
 #define VMT_TSP_FREQ_MAX_PPB	5000000
 #define VMT_TSP_FREQ_MAX	(VMT_TSP_FREQ_MAX_PPB * VMT_TSP_FREQ_PPB)
+/* ns times a frequency, over this, is ns (ns * ppb << 32 / 10^9 << 32). */
+#define VMT_TSP_FREQ_UNIT_NS	(VMT_NS_PER_S << 32)
 
 #define VMT_TSP_STEP_DEFAULT_NS	1000000000LL	/* step threshold, 1 s */
 #define VMT_TSP_STEP_MIN_NS	1000000LL	/* below 1 ms: slew can't win */

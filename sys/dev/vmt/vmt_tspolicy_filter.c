@@ -68,15 +68,9 @@ __KERNEL_RCSID(0, "$NetBSD$");
 
 #include <dev/vmt/vmt_tspolicy.h>
 
-#define NS_PER_US		1000LL
-#define NS_PER_MS		1000000LL
-#define NS_PER_S		1000000000LL
-#define I64_MAX			((int64_t)0x7fffffffffffffffLL)
-
 #define P_CAP			VMT_TSP_P_CAP
 #define P01_SHIFT		10
 #define P11_SHIFT		20
-#define FREQ_UNIT_NS		((int64_t)NS_PER_S << 32) /* ns * ppb<<32 */
 #define FREQ_EST_MAX		(2 * VMT_TSP_FREQ_MAX)
 
 /* The prior: a frequency error up to 1000 ppm. */
@@ -220,13 +214,14 @@ tsp_cov_predict(const struct vmt_tspolicy *p, int64_t d, struct tsp_cov *c)
 	if (d <= 0)
 		return;
 	/* y d and the walk's terms, in the units of each element. */
-	p11d = vmt_tsp_muldiv(p->tp_p11, d, NS_PER_S);	/* ppb^2 s << 20 */
-	qd = vmt_tsp_muldiv(p->tp_q, d, NS_PER_S);	/* ppb^2 << 20 */
-	qdd = vmt_tsp_muldiv(qd, d, NS_PER_S);		/* ppb^2 s << 20 */
-	t1 = vmt_tsp_muldiv(p->tp_p01, 2 * (d < I64_MAX / 2 ? d : I64_MAX / 2),
-	    NS_PER_S << P01_SHIFT);
-	t2 = vmt_tsp_muldiv(p11d, d, NS_PER_S << P11_SHIFT);
-	t3 = vmt_tsp_muldiv(qdd, d, (3 * NS_PER_S) << P11_SHIFT);
+	p11d = vmt_tsp_muldiv(p->tp_p11, d, VMT_NS_PER_S); /* ppb^2 s << 20 */
+	qd = vmt_tsp_muldiv(p->tp_q, d, VMT_NS_PER_S);	   /* ppb^2 << 20 */
+	qdd = vmt_tsp_muldiv(qd, d, VMT_NS_PER_S);	   /* ppb^2 s << 20 */
+	t1 = vmt_tsp_muldiv(p->tp_p01,
+	    2 * (d < INT64_MAX / 2 ? d : INT64_MAX / 2),
+	    VMT_NS_PER_S << P01_SHIFT);
+	t2 = vmt_tsp_muldiv(p11d, d, VMT_NS_PER_S << P11_SHIFT);
+	t3 = vmt_tsp_muldiv(qdd, d, (3 * VMT_NS_PER_S) << P11_SHIFT);
 	c->c00 = vmt_tsp_cap(vmt_tsp_add(vmt_tsp_add(c->c00, t1),
 	    vmt_tsp_add(t2, t3)));
 	if (c->c00 < 1)
@@ -276,7 +271,7 @@ tsp_predict(const struct vmt_tspolicy *p, int64_t d)
 	int64_t drift;
 
 	drift = vmt_tsp_muldiv(p->tp_freq_est, tsp_drift_base(p, d),
-	    FREQ_UNIT_NS);
+	    VMT_TSP_FREQ_UNIT_NS);
 	return vmt_tsp_add(vmt_tsp_add(p->tp_ph_est_ns, p->tp_km_applied_ns),
 	    drift);
 }
@@ -323,10 +318,10 @@ tsp_track_run(struct vmt_tspolicy *p, int64_t nu, int64_t sd, int64_t u,
 	if (p->tp_run_len < RUN_LEN)
 		return;
 	since = u - p->tp_run_up_ns;
-	if (since < NS_PER_MS)
-		since = NS_PER_MS;
-	df = vmt_tsp_muldiv(2 * vmt_tsp_clamp(nu, I64_MAX / 4),
-	    NS_PER_S << P01_SHIFT, since);		/* ppb << 10 */
+	if (since < VMT_NS_PER_MS)
+		since = VMT_NS_PER_MS;
+	df = vmt_tsp_muldiv(2 * vmt_tsp_clamp(nu, INT64_MAX / 4),
+	    VMT_NS_PER_S << P01_SHIFT, since);		/* ppb << 10 */
 	/* A change the frequency's uncertainty did not allow for: q too. */
 	if (vmt_tsp_sq(df) > vmt_tsp_muldiv(c->c11, 4, 1))
 		p->tp_q = p->tp_q > Q_MAX / 2 ? Q_MAX : 2 * p->tp_q;
@@ -385,23 +380,23 @@ tsp_confirms(const struct vmt_tspolicy *p, int64_t r, int64_t u,
 	dr = vmt_tsp_sub(r, r1);
 	if (vmt_tsp_abs(dr) <= tol)
 		return TSP_JUMP;
-	if (du < NS_PER_MS)
+	if (du < VMT_NS_PER_MS)
 		return TSP_NONE;
-	*dyp = vmt_tsp_muldiv(dr, FREQ_UNIT_NS, du);
+	*dyp = vmt_tsp_muldiv(dr, VMT_TSP_FREQ_UNIT_NS, du);
 	if (p->tp_sus_n >= 2) {
 		r0 = p->tp_sus_resid_ns[0];
 		u0 = p->tp_sus_up_ns[0];
 		line = vmt_tsp_add(r1, vmt_tsp_muldiv(vmt_tsp_sub(r1, r0), du,
 		    u1 - u0 > 0 ? u1 - u0 : 1));
-		if (u1 - u0 >= NS_PER_MS &&
+		if (u1 - u0 >= VMT_NS_PER_MS &&
 		    vmt_tsp_abs(vmt_tsp_sub(r, line)) <= 2 * tol)
 			return TSP_TURN;
 	}
 	/* A ramp through both that started after the last good read. */
 	d1 = u1 - p->tp_last_up_ns;
 	if ((r1 < 0) != (r < 0) || vmt_tsp_abs(r) <= vmt_tsp_abs(r1) ||
-	    vmt_tsp_muldiv(vmt_tsp_abs(r1), du, NS_PER_S) >
-	    vmt_tsp_muldiv(vmt_tsp_abs(dr), d1 + du / 2, NS_PER_S))
+	    vmt_tsp_muldiv(vmt_tsp_abs(r1), du, VMT_NS_PER_S) >
+	    vmt_tsp_muldiv(vmt_tsp_abs(dr), d1 + du / 2, VMT_NS_PER_S))
 		return TSP_NONE;
 	return TSP_TURN;
 }
@@ -420,10 +415,10 @@ tsp_jump(struct vmt_tspolicy *p, int64_t zc, int64_t r, int64_t u, int how,
 	int64_t du, pm, k, slope;
 
 	du = u - p->tp_sus_up_ns[1];
-	if (du < NS_PER_MS)
-		du = NS_PER_MS;
+	if (du < VMT_NS_PER_MS)
+		du = VMT_NS_PER_MS;
 	pm = vmt_tsp_cap(vmt_tsp_muldiv(vmt_tsp_muldiv(vmt_tsp_noise_var(p, 0),
-	    (2 * NS_PER_S) << P11_SHIFT, du), NS_PER_S, du));
+	    (2 * VMT_NS_PER_S) << P11_SHIFT, du), VMT_NS_PER_S, du));
 	if (how == TSP_TURN) {
 		p->tp_freq_est = vmt_tsp_clamp(vmt_tsp_add(p->tp_freq_est, dy),
 		    FREQ_EST_MAX);
@@ -431,7 +426,7 @@ tsp_jump(struct vmt_tspolicy *p, int64_t zc, int64_t r, int64_t u, int how,
 		    vmt_tsp_add(pm, pm)));
 	} else {
 		slope = vmt_tsp_muldiv(vmt_tsp_sub(r, p->tp_sus_resid_ns[1]),
-		    FREQ_UNIT_NS, du);
+		    VMT_TSP_FREQ_UNIT_NS, du);
 		k = vmt_tsp_muldiv(JUMP_FREQ_VAR, BLK_ONE,
 		    vmt_tsp_add(JUMP_FREQ_VAR, pm));
 		p->tp_freq_est = vmt_tsp_clamp(vmt_tsp_add(p->tp_freq_est,
@@ -554,7 +549,7 @@ vmt_tsp_filter_interval(const struct vmt_tspolicy *p, uint32_t cur_ms,
 	for (t = (int64_t)cur_ms * 2; t > FAST_MS; t /= 2) {
 		if (t > (int64_t)period_ms)
 			continue;
-		tsp_cov_predict(p, t * NS_PER_MS, &c);
+		tsp_cov_predict(p, t * VMT_NS_PER_MS, &c);
 		if (c.c00 <= lim)
 			return (uint32_t)t;
 	}

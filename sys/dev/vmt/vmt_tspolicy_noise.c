@@ -71,11 +71,6 @@ __KERNEL_RCSID(0, "$NetBSD$");
 
 #include <dev/vmt/vmt_tspolicy.h>
 
-#define NS_PER_US		1000LL
-#define NS_PER_S		1000000000LL
-#define I64_MAX			((int64_t)0x7fffffffffffffffLL)
-#define I64_MIN			(-I64_MAX - 1)
-#define U64_MAX			((uint64_t)0xffffffffffffffffULL)
 #define P_CAP			VMT_TSP_P_CAP
 
 /* The prior: reads good to 20 us; none better than the us they have. */
@@ -92,12 +87,12 @@ __KERNEL_RCSID(0, "$NetBSD$");
 #define WN_SHIFT		(2 * WN_ROOT)
 
 /* Triples: at most this long, ns; innovations after this many without. */
-#define TRIPLE_SPAN_NS		(8 * NS_PER_S)
+#define TRIPLE_SPAN_NS		(8 * VMT_NS_PER_S)
 #define TRIPLE_STALE		16
 
 /* Brackets: a stall makes one WIDTH_K times the usual, and more. */
 #define WIDTH_K			4
-#define WIDTH_SLACK_NS		(20LL * NS_PER_US)
+#define WIDTH_SLACK_NS		(20LL * VMT_NS_PER_US)
 #define WIDTH_SHIFT		6
 
 /* Asymmetry: memory, and the prior's weight: sd of k 1/4, 1/k^2. */
@@ -113,8 +108,8 @@ int64_t
 vmt_tsp_abs(int64_t v)
 {
 
-	if (v == I64_MIN)
-		return I64_MAX;
+	if (v == INT64_MIN)
+		return INT64_MAX;
 	return v < 0 ? -v : v;
 }
 
@@ -122,10 +117,10 @@ int64_t
 vmt_tsp_add(int64_t a, int64_t b)
 {
 
-	if (b > 0 && a > I64_MAX - b)
-		return I64_MAX;
-	if (b < 0 && a < I64_MIN - b)
-		return I64_MIN;
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
 	return a + b;
 }
 
@@ -133,10 +128,10 @@ int64_t
 vmt_tsp_sub(int64_t a, int64_t b)
 {
 
-	if (b < 0 && a > I64_MAX + b)
-		return I64_MAX;
-	if (b > 0 && a < I64_MIN + b)
-		return I64_MIN;
+	if (b < 0 && a > INT64_MAX + b)
+		return INT64_MAX;
+	if (b > 0 && a < INT64_MIN + b)
+		return INT64_MIN;
 	return a - b;
 }
 
@@ -153,7 +148,7 @@ vmt_tsp_clamp(int64_t v, int64_t lim)
 
 /*
  * a * b / c for unsigned a, b and c > 0, truncated, saturating at
- * U64_MAX; a 128-bit product and long division when the product does
+ * UINT64_MAX; a 128-bit product and long division when the product does
  * not fit, so that fixed-point ratios keep full precision without
  * __int128 or libgcc.
  */
@@ -177,7 +172,7 @@ tsp_umuldiv(uint64_t a, uint64_t b, uint64_t c)
 	if (hi == 0)
 		return lo / c;
 	if (hi >= c)
-		return U64_MAX;
+		return UINT64_MAX;
 	/* Restoring division of hi:lo by c; the remainder stays < c. */
 	r = hi;
 	q = 0;
@@ -206,8 +201,8 @@ vmt_tsp_muldiv(int64_t a, int64_t b, int64_t c)
 	ua = a < 0 ? (uint64_t)0 - (uint64_t)a : (uint64_t)a;
 	ub = b < 0 ? (uint64_t)0 - (uint64_t)b : (uint64_t)b;
 	q = tsp_umuldiv(ua, ub, (uint64_t)c);
-	if (q > (uint64_t)I64_MAX)
-		q = (uint64_t)I64_MAX;
+	if (q > (uint64_t)INT64_MAX)
+		q = (uint64_t)INT64_MAX;
 	return neg ? -(int64_t)q : (int64_t)q;
 }
 
