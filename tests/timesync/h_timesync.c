@@ -286,6 +286,17 @@ watch_check(void)
 	return watch_back;
 }
 
+void
+run_watch(int64_t ns, int64_t step_ns)
+{
+	int64_t t;
+
+	for (t = 0; t < ns; t += step_ns) {
+		kenv_run_for(step_ns);
+		(void)watch_check();
+	}
+}
+
 /* --- standing in for the kernel and the host ------------------------ */
 
 void

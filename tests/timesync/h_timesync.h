@@ -95,6 +95,13 @@ void	tclo_send(const char *);
  */
 void	watch_start(void);
 int	watch_check(void);
+/* Run ns in steps of step_ns, calling watch_check() after each. */
+void	run_watch(int64_t, int64_t);
+
+/* The guest is within the sync limit now (a macro: the caller's line). */
+#define REQUIRE_SYNCED()						\
+	ATF_REQUIRE_MSG(llabs(offset_ns()) < LIMIT_NS, "offset %lld ns",\
+	    (long long)offset_ns())
 /*
  * Steps seen in kern_tc's "Time stepped from A to B" lines (world_boot()
  * turns kern.timecounter.timestepwarnings on): backward (B < A) and not.
